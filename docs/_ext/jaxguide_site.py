@@ -1,0 +1,285 @@
+"""The site's own Sphinx extension.
+
+- :func:`execution_cache_path`: MyST-NB's cache keys on cell source only; this folds the
+  jaxguide source, jax/jaxlib versions and the backend into the cache's folder, so a change
+  to any of them re-executes the pages.
+- ``{claim}`id``` role: the verdict a page glued with :func:`jaxguide.claims.verify`,
+  shown beside its sentence, with an anchor the claims report links to.
+- ``claims-report`` directive: every registered claim with its verdict per backend; the
+  build also writes ``claims.json``.
+- ``snippet`` and ``not-run`` directives: code offered for copying that a test runs on its
+  own, and code deliberately not run, with its reason on the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from myst_nb.core.variables import RetrievalError
+from myst_nb.ext.glue.utils import retrieve_glue_data
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective, SphinxRole
+
+from jaxguide.claims import REGISTRY, Verdict
+from jaxguide.claims._core import MIME_TYPE
+
+logger = logging.getLogger(__name__)
+
+
+# --- execution cache --------------------------------------------------------------------
+def execution_fingerprint() -> str:
+    """A digest of what page outputs depend on besides their cells' source."""
+    import jax  # noqa: PLC0415 - imported only when the site is configured
+    import jaxlib  # noqa: PLC0415
+
+    import jaxguide  # noqa: PLC0415
+
+    digest = hashlib.sha256()
+    package = Path(jaxguide.__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    device = jax.devices()[0]
+    for part in (jax.__version__, jaxlib.__version__, jax.default_backend(), device.device_kind):
+        digest.update(part.encode())
+    digest.update(str(jax.device_count()).encode())
+    return digest.hexdigest()[:16]
+
+
+def execution_cache_path(root: Path) -> Path:
+    """The jupyter-cache folder for this fingerprint; caches of other fingerprints are removed."""
+    path = root / execution_fingerprint()
+    if root.is_dir():
+        for stale in root.iterdir():
+            if stale != path and stale.is_dir():
+                shutil.rmtree(stale)
+    return path
+
+
+# --- claims -----------------------------------------------------------------------------
+def _claims(env: BuildEnvironment) -> dict[str, dict[str, Any]]:
+    if not hasattr(env, "jaxguide_claims"):
+        env.jaxguide_claims = {}  # type: ignore[attr-defined]
+    return env.jaxguide_claims  # type: ignore[attr-defined, no-any-return]
+
+
+def _report_docs(env: BuildEnvironment) -> set[str]:
+    if not hasattr(env, "jaxguide_report_docs"):
+        env.jaxguide_report_docs = set()  # type: ignore[attr-defined]
+    return env.jaxguide_report_docs  # type: ignore[attr-defined, no-any-return]
+
+
+def verdict_node(verdict: Verdict, ids: list[str] | None = None) -> nodes.inline:
+    """A verdict badge: icon and words, classed by status for the stylesheet."""
+    node = nodes.inline("", "", classes=["jg-verdict", f"jg-{verdict.status}"], ids=ids or [])
+    node += nodes.inline("", f"{verdict.icon} ", classes=["jg-verdict-icon"])
+    node += nodes.Text(verdict.text)
+    return node
+
+
+class ClaimRole(SphinxRole):
+    """``{claim}`id```: the glued verdict of claim ``id``, anchored as ``claim-<id>``."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        claim_id = self.text.strip()
+        if claim_id not in REGISTRY:
+            msg = self.inliner.reporter.error(f"unknown claim {claim_id!r}", line=self.lineno)
+            return [], [msg]
+        try:
+            glued = retrieve_glue_data(self.inliner.document, f"claim:{claim_id}")
+            verdict = Verdict.model_validate(glued.data[MIME_TYPE])
+        except (RetrievalError, KeyError) as exc:
+            msg = self.inliner.reporter.error(
+                f"claim {claim_id!r} has no verdict on this page: call "
+                f"jaxguide.claims.verify({claim_id!r}, results) in a cell ({exc})",
+                line=self.lineno,
+            )
+            return [], [msg]
+        seen = _claims(self.env)
+        if claim_id in seen and seen[claim_id]["docname"] != self.env.docname:
+            logger.warning(
+                "claim %r is shown on %s already; a claim has one home page",
+                claim_id,
+                seen[claim_id]["docname"],
+                location=(self.env.docname, self.lineno),
+            )
+        seen[claim_id] = {"docname": self.env.docname, "verdict": verdict.model_dump()}
+        return [verdict_node(verdict, ids=[f"claim-{claim_id}"])], []
+
+
+class claims_report(nodes.General, nodes.Element):
+    """Placeholder replaced by the report once every page has been read."""
+
+
+class ClaimsReportDirective(SphinxDirective):
+    """Lists every registered claim with its verdict on each backend."""
+
+    def run(self) -> list[nodes.Node]:
+        _report_docs(self.env).add(self.env.docname)
+        return [claims_report()]
+
+
+def claim_rows(app: Sphinx) -> list[dict[str, Any]]:
+    """Every registered claim, where the site shows it, and its verdicts (this build first)."""
+    seen = _claims(app.env)
+    rows = []
+    for claim in REGISTRY.values():
+        home = seen.get(claim.id)
+        verdict = (
+            Verdict.model_validate(home["verdict"])
+            if home
+            else Verdict(claim=claim.id, kind=claim.kind, status="not-measured")
+        )
+        rows.append(
+            {
+                "id": claim.id,
+                "statement": claim.statement,
+                "kind": claim.kind,
+                "source": claim.source,
+                "suite": claim.suite,
+                "backends": list(claim.backends),
+                "page": home["docname"] if home else None,
+                "verdicts": [verdict.model_dump()],
+            }
+        )
+    return rows
+
+
+def _report_table(app: Sphinx, fromdocname: str) -> nodes.table:
+    headers = ["Claim", "Kind", "Source", "Verdict on this build"]
+    table = nodes.table(classes=["jg-claims-report"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in (50, 10, 20, 20):
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    group += head
+    head += _row([nodes.paragraph(text=h) for h in headers])
+    body = nodes.tbody()
+    group += body
+    for row in claim_rows(app):
+        statement = nodes.paragraph()
+        statement += nodes.Text(row["statement"] + " ")
+        if row["page"]:
+            ref = nodes.reference(
+                "",
+                "",
+                internal=True,
+                refuri=app.builder.get_relative_uri(fromdocname, row["page"])
+                + f"#claim-{row['id']}",
+            )
+            ref += nodes.literal(text=row["id"])
+            statement += ref
+        else:
+            statement += nodes.literal(text=row["id"])
+        verdicts = nodes.paragraph()
+        for verdict in row["verdicts"]:
+            verdicts += verdict_node(Verdict.model_validate(verdict))
+        body += _row(
+            [
+                statement,
+                nodes.paragraph(text=row["kind"]),
+                nodes.paragraph(text=row["source"]),
+                verdicts,
+            ]
+        )
+    return table
+
+
+def _row(cells: list[nodes.Node]) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        entry += cell
+        row += entry
+    return row
+
+
+def _resolve_reports(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for node in list(doctree.findall(claims_report)):
+        node.replace_self(_report_table(app, docname))
+
+
+def _always_refresh_reports(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    del app, added, removed
+    if not changed:
+        return []
+    return sorted(_report_docs(env) - changed)
+
+
+def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    del app
+    seen = _claims(env)
+    for claim_id in [k for k, v in seen.items() if v["docname"] == docname]:
+        del seen[claim_id]
+    _report_docs(env).discard(docname)
+
+
+def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    del app, docnames
+    _claims(env).update(_claims(other))
+    _report_docs(env).update(_report_docs(other))
+
+
+def _write_claims_json(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        out = Path(app.outdir) / "claims.json"
+        out.write_text(json.dumps({"claims": claim_rows(app)}, indent=1) + "\n")
+
+
+# --- code blocks that are not cells ------------------------------------------------------
+class SnippetDirective(SphinxDirective):
+    """Code offered for copying, run on its own in a fresh interpreter by the tests."""
+
+    has_content = True
+    option_spec: ClassVar[dict[str, Any]] = {"name": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        code = "\n".join(self.content)
+        block = nodes.literal_block(code, code, language="python", classes=["jg-snippet"])
+        self.set_source_info(block)
+        if "name" in self.options:
+            block["ids"].append(nodes.make_id(f"snippet-{self.options['name']}"))
+        return [block]
+
+
+class NotRunDirective(SphinxDirective):
+    """Code this build does not run, with the reason shown on the page."""
+
+    has_content = True
+    required_arguments = 1
+    final_argument_whitespace = True
+
+    def run(self) -> list[nodes.Node]:
+        code = "\n".join(self.content)
+        reason = nodes.paragraph(
+            "", f"Not run by this build: {self.arguments[0]}", classes=["jg-not-run-reason"]
+        )
+        block = nodes.literal_block(code, code, language="python", classes=["jg-not-run"])
+        self.set_source_info(block)
+        return [reason, block]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_role("claim", ClaimRole())
+    app.add_node(claims_report)
+    app.add_directive("claims-report", ClaimsReportDirective)
+    app.add_directive("snippet", SnippetDirective)
+    app.add_directive("not-run", NotRunDirective)
+    app.connect("doctree-resolved", _resolve_reports)
+    app.connect("env-get-outdated", _always_refresh_reports)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("build-finished", _write_claims_json)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

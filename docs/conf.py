@@ -1,0 +1,79 @@
+"""Sphinx configuration for the jaxguide site."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).parent
+sys.path.insert(0, str(DOCS / "_ext"))
+
+# Pages (and the kernels MyST-NB starts, which inherit this environment) see 8 simulated
+# CPU devices unless the caller chose otherwise; this must happen before JAX initialises.
+os.environ.setdefault("JAX_NUM_CPU_DEVICES", "8")
+
+import jaxguide
+from jaxguide_site import execution_cache_path
+
+project = "jaxguide"
+author = "jaxguide contributors"
+copyright = "2026, jaxguide contributors"
+release = version = jaxguide.__version__
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "sphinx_copybutton",
+    "sphinx_design",
+    "jaxguide_site",
+]
+
+exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "README.md"]
+nitpicky = True
+# Names the site's own docstrings use that no inventory can resolve offline.
+nitpick_ignore_regex = [(r"py:.*", r"(jax|jaxlib|numpy|pydantic|matplotlib)\..*")]
+suppress_warnings = ["mystnb.unknown_mime_type"]
+
+# --- MyST and MyST-NB ------------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "dollarmath", "deflist", "attrs_inline", "substitution"]
+myst_heading_anchors = 3
+
+# Execute every page; any cell error fails the build. Caching keys on the cell source, the
+# jaxguide source, the installed jax/jaxlib and the backend (see jaxguide_site); CI runs
+# and deploys execute everything afresh.
+nb_execution_mode = "force" if os.environ.get("CI") or os.environ.get("JAXGUIDE_FRESH") else "cache"
+nb_execution_cache_path = str(execution_cache_path(DOCS / "_build" / ".jupyter_cache"))
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_execution_timeout = 300
+nb_merge_streams = True
+nb_render_markdown_format = "myst"
+
+# --- HTML -------------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "jaxguide"
+html_static_path = ["_static"]
+html_css_files = ["jaxguide.css"]
+html_theme_options = {
+    "repository_url": "https://github.com/jaxguide/jaxguide",
+    "repository_branch": "main",
+    "path_to_docs": "docs",
+    "use_repository_button": True,
+    "use_download_button": True,
+    "show_toc_level": 2,
+    "launch_buttons": {"colab_url": "https://colab.research.google.com"},
+}
+
+# Copy code, not prompts or output: doctest blocks copy only their '>>> ' / '... ' lines.
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_exclude = ".linenos, .gp, .go"
+
+autodoc_typehints = "description"
+autodoc_member_order = "bysource"
+intersphinx_mapping: dict[str, tuple[str, str | None]] = {}

@@ -1,0 +1,78 @@
+"""Every development task, each in an environment built from pyproject.toml alone."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "tests", "docs"]
+
+ROOT = Path(__file__).parent
+DOCS = ROOT / "docs"
+HTML = DOCS / "_build" / "html"
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+# Pages and tests see 8 simulated CPU devices (set before JAX starts in each process).
+DEVICE_ENV = {"JAX_NUM_CPU_DEVICES": os.environ.get("JAX_NUM_CPU_DEVICES", "8")}
+
+
+def install(session: nox.Session, *groups: str, editable: bool = False) -> None:
+    """The package and the named dependency groups, from pyproject.toml."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, *groups))
+    session.install("-e." if editable else ".")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit tests, doctests over src/ and docs/, and the site checks that need no browser."""
+    install(session, "test", "docs", editable=True)
+    session.run("pytest", *session.posargs, env=DEVICE_ENV)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site, executing every page (`-- --serve` to rebuild and reload on edits)."""
+    parser = argparse.ArgumentParser(prog="nox -s docs --")
+    parser.add_argument("--serve", action="store_true", help="serve with live reload")
+    parser.add_argument("-b", dest="builder", default="html", help="Sphinx builder")
+    args, rest = parser.parse_known_args(session.posargs)
+    install(session, "docs", editable=True)
+    out = DOCS / "_build" / args.builder
+    common = ["-b", args.builder, "-n", "-W", "--keep-going", "-T", str(DOCS), str(out), *rest]
+    if args.serve:
+        session.run("sphinx-autobuild", "--watch", "src/jaxguide", *common, env=DEVICE_ENV)
+    else:
+        session.run("sphinx-build", *common, env=DEVICE_ENV)
+        session.log(f"Built site: {out / 'index.html'}")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format), mypy strict on src/, workflows against schema and zizmor."""
+    install(session, "lint", editable=True)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+    workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run("zizmor", "--offline", *workflows)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the harness here: `nox -s bench -- run all --profile full --out results/`."""
+    install(session)
+    args = session.posargs or ["run", "all", "--profile", "quick", "--out", "bench-results"]
+    session.run("python", "-m", "jaxguide.bench", *args, env=DEVICE_ENV)
+
+
+@nox.session
+def clean(session: nox.Session) -> None:
+    """Remove the built site and its execution cache."""
+    del session
+    shutil.rmtree(DOCS / "_build", ignore_errors=True)

@@ -1,0 +1,1 @@
+"""The harness's suites; importing this package registers each of them."""
