@@ -46,7 +46,11 @@ myst_heading_anchors = 3
 # jaxguide source, the installed jax/jaxlib and the backend (see jaxguide_site); CI runs
 # and deploys execute everything afresh.
 nb_execution_mode = "force" if os.environ.get("CI") or os.environ.get("JAXGUIDE_FRESH") else "cache"
-nb_execution_cache_path = str(execution_cache_path(DOCS / "_build" / ".jupyter_cache"))
+nb_execution_cache_path = str(
+    execution_cache_path(
+        Path(os.environ.get("JAXGUIDE_CACHE_DIR", DOCS / "_build" / ".jupyter_cache"))
+    )
+)
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 300

@@ -35,15 +35,18 @@ logger = logging.getLogger(__name__)
 
 
 # --- execution cache --------------------------------------------------------------------
-def execution_fingerprint() -> str:
-    """A digest of what page outputs depend on besides their cells' source."""
+def execution_fingerprint(package: Path | None = None) -> str:
+    """A digest of what page outputs depend on besides their cells' source.
+
+    ``package`` is the jaxguide source folder (by default, the one imported).
+    """
     import jax  # noqa: PLC0415 - imported only when the site is configured
     import jaxlib  # noqa: PLC0415
 
     import jaxguide  # noqa: PLC0415
 
     digest = hashlib.sha256()
-    package = Path(jaxguide.__file__).parent
+    package = package or Path(jaxguide.__file__).parent
     for path in sorted(package.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(package)).encode())
@@ -55,9 +58,9 @@ def execution_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def execution_cache_path(root: Path) -> Path:
+def execution_cache_path(root: Path, package: Path | None = None) -> Path:
     """The jupyter-cache folder for this fingerprint; caches of other fingerprints are removed."""
-    path = root / execution_fingerprint()
+    path = root / execution_fingerprint(package)
     if root.is_dir():
         for stale in root.iterdir():
             if stale != path and stale.is_dir():

@@ -1,0 +1,84 @@
+"""The code blocks of the site's Markdown pages, and which of the four kinds each one is."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+DOCS = Path(__file__).parents[1] / "docs"
+PYTHON_LANGUAGES = {"python", "py", "python3", "pycon", "ipython", "ipython3"}
+FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+
+
+@dataclass(frozen=True)
+class Block:
+    path: Path
+    line: int
+    info: str
+    code: str
+
+    @property
+    def directive(self) -> str | None:
+        match = re.match(r"\{([\w:-]+)\}", self.info)
+        return match.group(1) if match else None
+
+    @property
+    def argument(self) -> str:
+        return re.sub(r"^\{[\w:-]+\}", "", self.info).strip()
+
+    @property
+    def kind(self) -> str | None:
+        """executed, doctest, snippet, not-run; "other" for non-Python; None if unclassified."""
+        if self.directive == "code-cell":
+            return "executed"
+        if self.directive == "snippet":
+            return "snippet"
+        if self.directive == "not-run":
+            return "not-run" if self.argument else None
+        language = self.argument if self.directive in {"code-block", "code"} else self.info
+        if language.split()[0].lower() not in PYTHON_LANGUAGES if language else True:
+            return "other"
+        first = next((ln.strip() for ln in self.code.splitlines() if ln.strip()), "")
+        return "doctest" if first.startswith(">>>") else None
+
+
+CODE_DIRECTIVES = {"code-cell", "snippet", "not-run", "code-block", "code", "sourcecode"}
+
+
+def blocks(path: Path) -> list[Block]:
+    """The code blocks of one page; directive fences holding Markdown are looked inside."""
+    found: list[Block] = []
+    containers: list[str] = []  # open directive fences whose content is Markdown
+    lines = path.read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        match = FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        fence, info = match.group("fence"), match.group("info").strip()
+        if not info and containers and fence.startswith(containers[-1]):
+            containers.pop()
+            i += 1
+            continue
+        directive = re.match(r"\{([\w:-]+)\}", info)
+        if directive and directive.group(1) not in CODE_DIRECTIVES:
+            containers.append(fence)  # tab-set, note, ...: keep scanning inside
+            i += 1
+            continue
+        end = i + 1
+        while end < len(lines):
+            close = FENCE.match(lines[end])
+            if close and close.group("fence").startswith(fence) and not close.group("info").strip():
+                break
+            end += 1
+        body = [ln for ln in lines[i + 1 : end] if not re.match(r"^\s*:[\w-]+:", ln)]
+        found.append(Block(path, i + 1, info, textwrap.dedent("\n".join(body))))
+        i = end + 1
+    return found
+
+
+def pages() -> list[Path]:
+    return sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)

@@ -1,0 +1,98 @@
+"""The results schema: round trips, and clear errors for files it cannot read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jaxguide.bench import (
+    DEFAULT_METHOD,
+    SCHEMA,
+    Memory,
+    Record,
+    Results,
+    ResultsError,
+    Timing,
+    describe_environment,
+    load_results,
+)
+
+
+@pytest.fixture
+def results() -> Results:
+    timing = Timing(first_call_s=0.5, median_s=0.01, iqr_s=0.001, min_s=0.009, loops=3, repeats=5)
+    return Results(
+        suite="demo",
+        suite_version=2,
+        profile="quick",
+        environment=describe_environment(),
+        method=DEFAULT_METHOD,
+        records=(
+            Record(benchmark="add", variant="vmap", params={"batch": 10}, timing=timing),
+            Record(
+                benchmark="add",
+                variant="vmap",
+                params={"batch": 100},
+                status="oom",
+                message="OOM at batch=100",
+            ),
+            Record(
+                benchmark="add",
+                variant="mem",
+                params={"batch": 10},
+                memory=Memory(temp_bytes=1, argument_bytes=2, output_bytes=3),
+            ),
+        ),
+    )
+
+
+def test_round_trip(tmp_path: Path, results: Results) -> None:
+    path = tmp_path / "sub" / "r.json"
+    results.save(path)
+    assert json.loads(path.read_text())["schema"] == SCHEMA
+    assert load_results(path) == results
+
+
+def test_find_and_select(results: Results) -> None:
+    assert results.find("add", "vmap", batch=100).status == "oom"  # type: ignore[union-attr]
+    assert results.find("add", "vmap", batch=7) is None
+    assert [r.variant for r in results.select("add")] == ["vmap", "vmap", "mem"]
+    assert len(list(results.select(variant="vmap"))) == 2
+
+
+def test_spread_is_relative(results: Results) -> None:
+    assert results.records[0].timing is not None
+    assert results.records[0].timing.spread == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"schema": "jaxguide-results/0", "suite": "x"}', "schema 'jaxguide-results/0', expected"),
+        ('{"schema": "jaxguide-results/1", "suite": "x"', "not a jaxguide-results/1 file"),
+        ("", "not a jaxguide-results/1 file"),
+        ('{"schema": "jaxguide-results/1", "suite": 3}', "first: suite"),
+        ("[1, 2]", "not a jaxguide-results/1 file"),
+    ],
+    ids=["other-version", "truncated", "empty", "wrong-type", "not-an-object"],
+)
+def test_bad_files_are_named(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(ResultsError, match=message) as info:
+        load_results(path)
+    assert str(info.value).startswith(str(path))
+
+
+def test_truncated_real_file(tmp_path: Path, results: Results) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text(results.to_json()[:200])
+    with pytest.raises(ResultsError, match=r"cut\.json: not a"):
+        load_results(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ResultsError, match="cannot read"):
+        load_results(tmp_path / "nope.json")
