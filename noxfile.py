@@ -22,9 +22,15 @@ DEVICE_ENV = {"JAX_NUM_CPU_DEVICES": os.environ.get("JAX_NUM_CPU_DEVICES", "8")}
 
 
 def install(session: nox.Session, *groups: str, editable: bool = False) -> None:
-    """The package and the named dependency groups, from pyproject.toml."""
+    """The package and the named dependency groups, from pyproject.toml.
+
+    ``JAXGUIDE_JAX_EXTRA=cuda12`` (or ``cuda13``) installs the package with that extra, so
+    the same sessions run on a GPU machine with JAX's CUDA build.
+    """
     session.install(*nox.project.dependency_groups(PYPROJECT, *groups))
-    session.install("-e." if editable else ".")
+    extra = os.environ.get("JAXGUIDE_JAX_EXTRA")
+    target = f".[{extra}]" if extra else "."
+    session.install(*(["-e", target] if editable else [target]))
 
 
 @nox.session
@@ -69,6 +75,17 @@ def bench(session: nox.Session) -> None:
     install(session)
     args = session.posargs or ["run", "all", "--profile", "quick", "--out", "bench-results"]
     session.run("python", "-m", "jaxguide.bench", *args, env=DEVICE_ENV)
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """Check the built site: links, weight, API coverage, copied snippets, real Chromium."""
+    if not (HTML / "index.html").exists():
+        session.error("no built site: run `nox -s docs` first")
+    if not shutil.which("chromium"):
+        session.error("Debian's chromium is needed: `apt-get install chromium` (as root)")
+    install(session, "test", "browser")
+    session.run("pytest", "tests/site", *session.posargs, env=DEVICE_ENV)
 
 
 @nox.session

@@ -7,6 +7,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 DOCS = Path(__file__).parents[1] / "docs"
 PYTHON_LANGUAGES = {"python", "py", "python3", "pycon", "ipython", "ipython3"}
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
@@ -18,6 +20,7 @@ class Block:
     line: int
     info: str
     code: str
+    options: dict[str, str]
 
     @property
     def directive(self) -> str | None:
@@ -74,11 +77,25 @@ def blocks(path: Path) -> list[Block]:
             if close and close.group("fence").startswith(fence) and not close.group("info").strip():
                 break
             end += 1
-        body = [ln for ln in lines[i + 1 : end] if not re.match(r"^\s*:[\w-]+:", ln)]
-        found.append(Block(path, i + 1, info, textwrap.dedent("\n".join(body))))
+        body, options = _options(textwrap.dedent("\n".join(lines[i + 1 : end])))
+        found.append(Block(path, i + 1, info, body, options))
         i = end + 1
     return found
 
 
 def pages() -> list[Path]:
     return sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)
+
+
+def _options(text: str) -> tuple[str, dict[str, str]]:
+    """Split a directive's options (``:key: value`` lines or a ``---`` YAML block) from its body."""
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        end = lines.index("---", 1)
+        options = yaml.safe_load("\n".join(lines[1:end])) or {}
+        return "\n".join(lines[end + 1 :]), {k: str(v) for k, v in options.items()}
+    options = {}
+    while lines and (match := re.match(r"^:([\w-]+):\s*(.*)$", lines[0])):
+        options[match.group(1)] = match.group(2)
+        lines.pop(0)
+    return "\n".join(lines), options

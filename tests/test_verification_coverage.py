@@ -77,3 +77,5 @@ def test_snippet_runs_in_a_fresh_interpreter(snippet: Block, tmp_path: Path) -> 
         env={**os.environ, "JAX_NUM_CPU_DEVICES": "8"},
     )
     assert result.returncode == 0, result.stderr
+    if "output" in snippet.options:
+        assert result.stdout.split() == snippet.options["output"].split()

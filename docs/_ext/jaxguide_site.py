@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +24,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from myst_nb.core.variables import RetrievalError
 from myst_nb.ext.glue.utils import retrieve_glue_data
+from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
@@ -210,6 +212,50 @@ def _row(cells: list[nodes.Node]) -> nodes.row:
 def _resolve_reports(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for node in list(doctree.findall(claims_report)):
         node.replace_self(_report_table(app, docname))
+    for node in list(doctree.findall(execution_summary)):
+        node.replace_self(_execution_summary(app))
+
+
+# --- execution report --------------------------------------------------------------------
+_BUILD_CLOCK: dict[str, float] = {}
+
+
+class execution_summary(nodes.General, nodes.Element):
+    """Placeholder for the build's execution totals, filled once every page has been read."""
+
+
+class ExecutionSummaryDirective(SphinxDirective):
+    """How many pages this build executed, their total execution time, and the read time."""
+
+    def run(self) -> list[nodes.Node]:
+        _report_docs(self.env).add(self.env.docname)
+        return [execution_summary()]
+
+
+def _execution_summary(app: Sphinx) -> nodes.paragraph:
+    runs = [
+        data["exec_data"]
+        for data in NbMetadataCollector.get_doc_data(app.env).values()
+        if data.get("exec_data")
+    ]
+    total = sum(run["runtime"] or 0.0 for run in runs)
+    failed = sum(1 for run in runs if not run["succeeded"])
+    text = (
+        f"{len(runs)} pages executed, {failed} failed; their cells ran for {total:.1f} s in "
+        f"total. Reading the sources of this build, executing what changed, took "
+        f"{_BUILD_CLOCK.get('read_s', 0.0):.1f} s of wall time."
+    )
+    return nodes.paragraph(text, text, classes=["jg-execution-summary"])
+
+
+def _start_clock(app: Sphinx) -> None:
+    del app
+    _BUILD_CLOCK["start"] = time.perf_counter()
+
+
+def _stop_clock(app: Sphinx, env: BuildEnvironment) -> None:
+    del app, env
+    _BUILD_CLOCK["read_s"] = time.perf_counter() - _BUILD_CLOCK["start"]
 
 
 def _always_refresh_reports(
@@ -243,10 +289,17 @@ def _write_claims_json(app: Sphinx, exception: Exception | None) -> None:
 
 # --- code blocks that are not cells ------------------------------------------------------
 class SnippetDirective(SphinxDirective):
-    """Code offered for copying, run on its own in a fresh interpreter by the tests."""
+    """Code offered for copying, run on its own in a fresh interpreter by the tests.
+
+    An ``output`` option shows what the snippet prints; the tests compare it with what the
+    snippet really prints when run as copied.
+    """
 
     has_content = True
-    option_spec: ClassVar[dict[str, Any]] = {"name": directives.unchanged}
+    option_spec: ClassVar[dict[str, Any]] = {
+        "name": directives.unchanged,
+        "output": directives.unchanged,
+    }
 
     def run(self) -> list[nodes.Node]:
         code = "\n".join(self.content)
@@ -254,7 +307,11 @@ class SnippetDirective(SphinxDirective):
         self.set_source_info(block)
         if "name" in self.options:
             block["ids"].append(nodes.make_id(f"snippet-{self.options['name']}"))
-        return [block]
+        if "output" not in self.options:
+            return [block]
+        output = self.options["output"].rstrip("\n")
+        shown = nodes.literal_block(output, output, language="text", classes=["jg-snippet-output"])
+        return [block, shown]
 
 
 class NotRunDirective(SphinxDirective):
@@ -280,6 +337,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("claims-report", ClaimsReportDirective)
     app.add_directive("snippet", SnippetDirective)
     app.add_directive("not-run", NotRunDirective)
+    app.add_node(execution_summary)
+    app.add_directive("execution-summary", ExecutionSummaryDirective)
+    app.connect("builder-inited", _start_clock)
+    app.connect("env-updated", _stop_clock)
     app.connect("doctree-resolved", _resolve_reports)
     app.connect("env-get-outdated", _always_refresh_reports)
     app.connect("env-purge-doc", _purge)

@@ -23,6 +23,8 @@ from jaxguide.bench._results import (
     Timing,
     load_results,
 )
+from jaxguide.bench._side_by_side import SideBySide, format_seconds, records_table, side_by_side
+from jaxguide.bench._stored import differences, load_stored
 from jaxguide.bench._timing import DEFAULT_METHOD, time_call
 
 __all__ = [
@@ -35,12 +37,18 @@ __all__ = [
     "Record",
     "Results",
     "ResultsError",
+    "SideBySide",
     "Status",
     "Timing",
     "caption",
     "compiled_memory",
     "describe_environment",
+    "differences",
+    "format_seconds",
     "load_results",
+    "load_stored",
     "peak_bytes_in_use",
+    "records_table",
+    "side_by_side",
     "time_call",
 ]

@@ -1,0 +1,113 @@
+"""This build's results beside stored ones from other hardware, one tab per backend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from jaxguide.bench._caption import caption
+from jaxguide.bench._results import Record, Results
+from jaxguide.bench._stored import differences
+
+__all__ = ["SideBySide", "format_seconds", "records_table", "side_by_side"]
+
+HOW_TO_PRODUCE = """\
+```console
+$ JAXGUIDE_JAX_EXTRA=cuda12 nox -s bench -- run all --profile full --backend gpu \\
+      --out docs/results/data/
+```
+"""
+
+
+def format_seconds(seconds: float) -> str:
+    """Seconds in the unit that reads best.
+
+    >>> format_seconds(0.000_001_5), format_seconds(0.0123), format_seconds(2.5)
+    ('1.50 µs', '12.3 ms', '2.50 s')
+    """
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            value = seconds / scale
+            return f"{value:.3g} {unit}" if value >= 10 else f"{value:.2f} {unit}"
+    return f"{seconds * 1e9:.0f} ns"
+
+
+def _measured(record: Record) -> str:
+    if record.status != "ok":
+        return f"**{record.status}**: {record.message}"
+    parts = []
+    if record.timing is not None:
+        t = record.timing
+        parts.append(f"{format_seconds(t.median_s)} ± {format_seconds(t.iqr_s)} (IQR)")
+        if t.recompiled:
+            parts.append("recompiled")
+    if record.memory is not None:
+        parts.append(f"temp {record.memory.temp_bytes:,} B")
+    parts.extend(
+        f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in record.values.items()
+    )
+    return "; ".join(parts) or "ok"
+
+
+def records_table(results: Results) -> str:
+    """Every record of ``results`` as a Markdown table."""
+    lines = ["| benchmark | variant | parameters | measured |", "|---|---|---|---|"]
+    for record in results.records:
+        params = ", ".join(f"{k}={v}" for k, v in record.params.items()) or "–"
+        cells = (record.benchmark, record.variant, params, _measured(record))
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Markdown (MyST) that a page renders as tabs; shown as its text elsewhere."""
+
+    markdown: str
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def __repr__(self) -> str:
+        return self.markdown
+
+
+def side_by_side(
+    current: Results,
+    stored: Sequence[Results] = (),
+    expect: Sequence[str] = ("gpu",),
+) -> SideBySide:
+    """Tabs: this build's results first, then each stored file, each with its caption.
+
+    A backend in ``expect`` with no stored results gets a tab that says so plainly and shows
+    how to produce them: nothing is estimated, and nothing from another backend is relabelled.
+
+    >>> from jaxguide.bench import DEFAULT_METHOD, describe_environment
+    >>> now = Results(suite="s", suite_version=1, profile="quick",
+    ...               environment=describe_environment(), method=DEFAULT_METHOD)
+    >>> text = side_by_side(now).markdown
+    >>> "this build" in text and "No gpu results yet" in text
+    True
+    """
+    tabs = [_tab(f"{current.environment.hardware} — this build", current, [])]
+    for other in stored:
+        env = other.environment
+        label = f"{env.hardware} — stored {env.date[:10]}, commit {env.commit}"
+        tabs.append(_tab(label, other, differences(other, current)))
+    have = {current.environment.backend, *(r.environment.backend for r in stored)}
+    for backend in expect:
+        if backend not in have:
+            tabs.append(
+                f":::{{tab-item}} {backend}\n"
+                f"No {backend} results yet for suite `{current.suite}`. Nothing is estimated "
+                f"or relabelled from another backend: a {backend} tab appears once a results "
+                f"file measured on a {backend} is stored in `docs/results/data/`. To produce "
+                f"one on a machine with an NVIDIA GPU:\n\n{HOW_TO_PRODUCE}:::\n"
+            )
+    return SideBySide("::::{tab-set}\n" + "\n".join(tabs) + "::::\n")
+
+
+def _tab(label: str, results: Results, notes: list[str]) -> str:
+    flag = "".join(f"\n\n**Not directly comparable**: {note}." for note in notes)
+    html = caption(results)._repr_html_()
+    return f":::{{tab-item}} {label}{flag}\n\n{records_table(results)}\n\n{html}\n\n:::\n"

@@ -1,0 +1,50 @@
+"""Results measured elsewhere (a GPU runner, a reader's machine), stored beside the docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jaxguide.bench._results import Results, load_results
+
+__all__ = ["differences", "load_stored"]
+
+
+def load_stored(folder: Path, suite: str | None = None) -> list[Results]:
+    """Every results file in ``folder`` (of ``suite``, if named), sorted by backend then date.
+
+    A file that cannot be read raises :class:`~jaxguide.bench.ResultsError` naming it: a
+    bad file fails the build rather than leaving a table silently empty.
+
+    >>> import tempfile
+    >>> load_stored(Path(tempfile.mkdtemp()))
+    []
+    """
+    found = [load_results(path) for path in sorted(folder.glob("*.json"))]
+    chosen = [r for r in found if suite in (None, r.suite)]
+    return sorted(chosen, key=lambda r: (r.environment.backend, r.environment.date))
+
+
+def differences(stored: Results, current: Results) -> list[str]:
+    """What makes ``stored`` not directly comparable with this build's ``current`` results.
+
+    >>> from jaxguide.bench import DEFAULT_METHOD, describe_environment
+    >>> now = Results(suite="s", suite_version=2, profile="quick",
+    ...               environment=describe_environment(), method=DEFAULT_METHOD)
+    >>> old = now.model_copy(update={"suite_version": 1, "profile": "full"})
+    >>> differences(old, now)
+    ['suite s v1, this build runs v2', 'profile full, this build runs quick']
+    """
+    notes = []
+    if stored.suite_version != current.suite_version:
+        notes.append(
+            f"suite {stored.suite} v{stored.suite_version}, "
+            f"this build runs v{current.suite_version}"
+        )
+    if stored.environment.jax_version != current.environment.jax_version:
+        notes.append(
+            f"jax {stored.environment.jax_version}, this build runs "
+            f"{current.environment.jax_version}"
+        )
+    if stored.profile != current.profile:
+        notes.append(f"profile {stored.profile}, this build runs {current.profile}")
+    return notes

@@ -1,0 +1,121 @@
+"""The built site in headless Chromium, as a reader meets it.
+
+Each page loads with no console errors and no failed requests, its images load and have alt
+text, and a screenshot is kept (artifacts/screenshots). Copy buttons put runnable code on the
+clipboard; the search finds the vmap page; the dark-mode toggle works; axe-core finds no
+serious or critical accessibility violation beyond the listed exceptions.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ARTIFACTS, HTML, site_pages
+
+PAGES = [p.relative_to(HTML).as_posix() for p in site_pages()] if HTML.exists() else []
+
+# axe rules with a known cause outside the site's own content; each says why.
+AXE_EXCEPTIONS: dict[str, str] = {}
+
+
+@pytest.fixture
+def page(browser: Any, base_url: str) -> Any:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        permissions=["clipboard-read", "clipboard-write"],
+        base_url=base_url,
+    )
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_cleanly(page: Any, path: str) -> None:
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("requestfailed", lambda req: errors.append(f"failed request: {req.url}"))
+    response = page.goto(f"/{path}", wait_until="networkidle")
+    assert response is not None
+    assert response.ok
+    images = page.eval_on_selector_all(
+        "article img",
+        "els => els.map(e => ({src: e.src, alt: e.getAttribute('alt'), ok: e.complete && e.naturalWidth > 0}))",
+    )
+    for image in images:
+        assert image["ok"], f"image did not load: {image['src']}"
+        assert image["alt"], f"image without alt text: {image['src']}"
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / (path.replace("/", "__") + ".png")), full_page=True)
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_serious_accessibility_violations(page: Any, path: str) -> None:
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    page.goto(f"/{path}", wait_until="networkidle")
+    results = axe.run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} node(s), e.g. "
+        f"{v['nodes'][0]['target']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical") and v["id"] not in AXE_EXCEPTIONS
+    ]
+    assert not serious, "\n".join(serious)
+
+
+def _snippet_pages() -> list[str]:
+    return [p for p in PAGES if 'class="jg-snippet' in (HTML / p).read_text()]
+
+
+@pytest.mark.parametrize("path", _snippet_pages())
+def test_copy_buttons_copy_runnable_code(page: Any, path: str, tmp_path: Path) -> None:
+    page.goto(f"/{path}", wait_until="networkidle")
+    blocks = page.locator("div.jg-snippet")
+    assert blocks.count() > 0
+    for i in range(blocks.count()):
+        block = blocks.nth(i)
+        block.hover()
+        block.locator("button.copybtn").click()
+        code = page.evaluate("navigator.clipboard.readText()")
+        assert code.strip(), f"snippet {i} of {path}: nothing copied"
+        expected = page.evaluate(
+            "el => { const n = el.nextElementSibling;"
+            " return n && n.classList.contains('jg-snippet-output') ? n.innerText : null; }",
+            block.element_handle(),
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            check=False,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "JAX_NUM_CPU_DEVICES": "8"},
+        )
+        assert result.returncode == 0, f"snippet {i} of {path} failed as copied:\n{result.stderr}"
+        if expected is not None:
+            assert result.stdout.split() == expected.split(), f"snippet {i} of {path}"
+
+
+def test_search_finds_the_vmap_page(page: Any) -> None:
+    page.goto("/search.html?q=vmap", wait_until="networkidle")
+    page.wait_for_selector("#search-results li", timeout=15_000)
+    hits = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
+    assert any("transforms/vmap.html" in h for h in hits), hits
+
+
+def test_dark_mode_toggle(page: Any) -> None:
+    page.goto("/index.html", wait_until="networkidle")
+    before = page.evaluate("document.documentElement.dataset.theme")
+    page.locator("button.theme-switch-button").first.click()
+    after = page.evaluate("document.documentElement.dataset.theme")
+    assert before != after
+    assert after in {"dark", "light"}

@@ -1,0 +1,45 @@
+"""Every internal link and anchor of the built site resolves, checked offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlsplit
+
+from bs4 import BeautifulSoup
+from conftest import HTML, site_pages
+
+
+def _ids(page: Path, cache: dict[Path, set[str]]) -> set[str]:
+    if page not in cache:
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        cache[page] = {str(tag["id"]) for tag in soup.find_all(id=True)} | {
+            str(tag["name"]) for tag in soup.find_all("a", attrs={"name": True})
+        }
+    return cache[page]
+
+
+def test_internal_links_and_anchors_resolve(html_dir: Path) -> None:
+    broken: list[str] = []
+    ids: dict[Path, set[str]] = {}
+    checked = 0
+    for page in site_pages():
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for tag in soup.find_all(["a", "img", "link", "script"]):
+            url = tag.get("href") or tag.get("src")
+            if not url or not isinstance(url, str):
+                continue
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc or url.startswith(("mailto:", "data:", "javascript:")):
+                continue
+            path, fragment = urldefrag(unquote(url))
+            target = (page.parent / path).resolve() if path else page
+            if target.is_dir():
+                target = target / "index.html"
+            checked += 1
+            where = f"{page.relative_to(HTML)} -> {url}"
+            if not target.exists():
+                broken.append(f"{where}: no such file")
+            elif fragment and target.suffix == ".html" and fragment not in _ids(target, ids):
+                broken.append(f"{where}: no anchor #{fragment}")
+    assert checked > 0
+    assert not broken, "\n".join(broken)
