@@ -82,8 +82,12 @@ def browser(session: nox.Session) -> None:
     """Check the built site: links, weight, API coverage, copied snippets, real Chromium."""
     if not (HTML / "index.html").exists():
         session.error("no built site: run `nox -s docs` first")
-    if not shutil.which("chromium"):
-        session.error("Debian's chromium is needed: `apt-get install chromium` (as root)")
+    chromium = os.environ.get("JAXGUIDE_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        session.error(
+            f"no browser at {chromium}: `apt-get install chromium` (Debian), or set "
+            "JAXGUIDE_CHROMIUM to a Chromium or Chrome executable"
+        )
     install(session, "test", "browser")
     session.run("pytest", "tests/site", *session.posargs, env=DEVICE_ENV)
 

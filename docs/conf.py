@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ sys.path.insert(0, str(DOCS / "_ext"))
 os.environ.setdefault("JAX_NUM_CPU_DEVICES", "8")
 
 import jaxguide
+from jaxguide.bench import SHARED_RESULTS_ENV
 from jaxguide_site import execution_cache_path
 
 project = "jaxguide"
@@ -51,6 +53,11 @@ nb_execution_cache_path = str(
         Path(os.environ.get("JAXGUIDE_CACHE_DIR", DOCS / "_build" / ".jupyter_cache"))
     )
 )
+# Each suite runs once per build: every page showing it reads that run (bench.page_results).
+# It lives in the cache folder, so whatever re-executes pages also re-measures.
+os.environ[SHARED_RESULTS_ENV] = str(Path(nb_execution_cache_path) / "results")
+if nb_execution_mode == "force":
+    shutil.rmtree(os.environ[SHARED_RESULTS_ENV], ignore_errors=True)
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 300

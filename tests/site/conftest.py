@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 
 HTML = Path(__file__).parents[2] / "docs" / "_build" / "html"
 ARTIFACTS = Path(__file__).parents[2] / "artifacts"
+# Debian's chromium by default (Playwright cannot download its own browser here).
+CHROMIUM = os.environ.get("JAXGUIDE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -64,7 +67,7 @@ def base_url(html_dir: Path) -> Iterator[str]:
 def browser() -> Iterator[object]:
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:

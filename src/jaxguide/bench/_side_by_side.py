@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jaxguide.bench._caption import caption
+from jaxguide.bench._report import format_seconds
 from jaxguide.bench._results import Record, Results
 from jaxguide.bench._stored import differences
 
-__all__ = ["SideBySide", "format_seconds", "records_table", "side_by_side"]
+__all__ = ["SideBySide", "records_table", "side_by_side"]
 
 HOW_TO_PRODUCE = """\
 ```console
@@ -17,19 +18,6 @@ $ JAXGUIDE_JAX_EXTRA=cuda12 nox -s bench -- run all --profile full --backend gpu
       --out docs/results/data/
 ```
 """
-
-
-def format_seconds(seconds: float) -> str:
-    """Seconds in the unit that reads best.
-
-    >>> format_seconds(0.000_001_5), format_seconds(0.0123), format_seconds(2.5)
-    ('1.50 µs', '12.3 ms', '2.50 s')
-    """
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            value = seconds / scale
-            return f"{value:.3g} {unit}" if value >= 10 else f"{value:.2f} {unit}"
-    return f"{seconds * 1e9:.0f} ns"
 
 
 def _measured(record: Record) -> str:

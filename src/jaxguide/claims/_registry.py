@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from jaxguide.bench._results import Record, Results
 from jaxguide.claims._core import Claim, ClaimFailed, NotMeasured, Verdict
 
@@ -71,3 +73,26 @@ def _glue(name: str, verdict: Verdict) -> None:
     except ImportError:
         return
     glue(name, verdict, display=False)
+
+
+def verdict_table(results: Sequence[Results]) -> str:
+    """A Markdown table: each claim on these results' suites, its verdict on each of them.
+
+    >>> verdict_table([])
+    ''
+    """
+    suites = {r.suite for r in results}
+    claims = [c for c in REGISTRY.values() if c.suite in suites]
+    if not claims:
+        return ""
+    header = "| claim | kind | " + " | ".join(r.environment.hardware for r in results) + " |"
+    lines = [header, "|---|---|" + "---|" * len(results)]
+    for claim in claims:
+        cells = []
+        for r in results:
+            verdict = claim.evaluate(r if r.suite == claim.suite else None)
+            cells.append(f"{verdict.icon} {verdict.text}".replace("|", "\\|"))
+        lines.append(
+            f"| {claim.statement} (`{claim.id}`) | {claim.kind} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines)

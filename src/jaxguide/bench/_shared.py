@@ -1,0 +1,35 @@
+"""Suite results shared by the pages of one docs build: each suite runs once per build."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jaxguide.bench._results import Results, load_results
+from jaxguide.bench._suites import SUITES, page_profile, run_suite
+
+__all__ = ["SHARED_RESULTS_ENV", "page_results"]
+
+SHARED_RESULTS_ENV = "JAXGUIDE_SHARED_RESULTS"
+"""The folder where a docs build keeps the suites' results; the site's conf.py sets it."""
+
+
+def page_results(suite: str) -> Results:
+    """The results of ``suite`` for a page, in :func:`page_profile`.
+
+    Within a docs build (``JAXGUIDE_SHARED_RESULTS`` set), the first page that needs a suite
+    runs it and every later page, the results-across-hardware page included, shows that same
+    run. The folder lives inside the execution cache, so anything that re-executes the pages
+    (a change to jaxguide, to jax or to the backend) also re-measures. Elsewhere the suite
+    simply runs.
+    """
+    profile = page_profile()
+    folder = os.environ.get(SHARED_RESULTS_ENV)
+    if not folder:
+        return run_suite(suite, profile)
+    path = Path(folder) / f"{suite}-v{SUITES[suite].version}-{profile}.json"
+    if path.exists():
+        return load_results(path)
+    results = run_suite(suite, profile)
+    results.save(path)
+    return results

@@ -1,0 +1,118 @@
+"""This build's results beside stored ones: the merge, the flags and the rendered tabs.
+
+The stored GPU results here are a fixture (tests/fixtures, device "FIXTURE GPU"), never data
+shown on the site.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from jaxguide.bench import (
+    DEFAULT_METHOD,
+    Record,
+    Results,
+    ResultsError,
+    Timing,
+    describe_environment,
+    differences,
+    load_stored,
+    side_by_side,
+)
+from tiny_site import build, cell, index, page
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _current() -> Results:
+    timing = Timing(first_call_s=0.1, median_s=1e-4, iqr_s=1e-6, min_s=9e-5, loops=10, repeats=5)
+    return Results(
+        suite="vmap-speed",
+        suite_version=1,
+        profile="quick",
+        environment=describe_environment(),
+        method=DEFAULT_METHOD,
+        records=(Record(benchmark="add", variant="vmap", params={"batch": 10}, timing=timing),),
+    )
+
+
+def test_stored_results_load_and_are_flagged() -> None:
+    (gpu,) = load_stored(FIXTURES, suite="vmap-speed")
+    assert gpu.environment.backend == "gpu"
+    assert load_stored(FIXTURES, suite="no-such-suite") == []
+    notes = differences(gpu, _current())
+    assert "jax 0.9.0, this build runs" in notes[0]
+    assert "profile full, this build runs quick" in notes
+
+
+def test_both_backends_appear_with_their_provenance() -> None:
+    text = side_by_side(_current(), load_stored(FIXTURES)).markdown
+    assert text.count(":::{tab-item}") == 2
+    assert "— this build" in text
+    assert "gpu (FIXTURE GPU (test data, not a measurement) ×1) — stored 2026-01-01" in text
+    assert "commit fixture0000" in text
+    assert text.count('class="jg-provenance"') == 2
+    assert "**oom**: OOM at batch=100000000" in text
+    assert "No gpu results yet" not in text
+
+
+def test_the_empty_state_is_honest() -> None:
+    text = side_by_side(_current(), []).markdown
+    assert "No gpu results yet" in text
+    assert "nox -s bench -- run all --profile full --backend gpu" in text
+    assert text.count('class="jg-provenance"') == 1
+
+
+def test_a_bad_stored_file_is_named(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "FIXTURE-gpu-vmap-speed.json", tmp_path / "good.json")
+    (tmp_path / "cut.json").write_text((tmp_path / "good.json").read_text()[:300])
+    with pytest.raises(ResultsError, match=r"cut\.json"):
+        load_stored(tmp_path)
+
+
+def test_the_page_renders_both_columns(site: Path) -> None:
+    page(
+        site,
+        "hardware",
+        "Hardware",
+        cell(f"""
+        from pathlib import Path
+        from jaxguide.bench import (DEFAULT_METHOD, Record, Results, Timing,
+                                    describe_environment, load_stored, side_by_side)
+        t = Timing(first_call_s=0.1, median_s=1e-4, iqr_s=1e-6, min_s=9e-5, loops=10, repeats=5)
+        current = Results(suite="vmap-speed", suite_version=1, profile="quick",
+                          environment=describe_environment(), method=DEFAULT_METHOD,
+                          records=(Record(benchmark="add", variant="vmap", params={{"batch": 10}},
+                                          timing=t),))
+        side_by_side(current, load_stored(Path({str(FIXTURES)!r})))
+        """),
+    )
+    index(site, "hardware")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    html = (site / "_build" / "hardware.html").read_text()
+    assert html.count('class="jg-provenance"') == 2
+    assert "FIXTURE GPU" in html
+    assert "this build" in html
+    assert "sd-tab-set" in html
+
+
+def test_a_bad_results_file_fails_the_build(site: Path) -> None:
+    data = site / "results" / "data"
+    data.mkdir(parents=True)
+    (data / "broken.json").write_text('{"schema": "jaxguide-results/1", "suite": ')
+    (site / "index.md").write_text("# Site\n")
+    result = build(site)
+    assert result.returncode != 0
+    assert "broken.json" in result.stderr
+
+
+def test_every_suite_is_on_the_results_page() -> None:
+    from jaxguide.bench import SUITES  # noqa: PLC0415
+
+    page_text = (Path(__file__).parents[1] / "docs" / "results" / "hardware.md").read_text()
+    missing = [name for name in SUITES if f'across("{name}")' not in page_text]
+    assert not missing, f"suites not shown across hardware: {missing}"
