@@ -12,4 +12,8 @@ mitigations (:mod:`jaxguide.mitigations`) and the claims the pages verify
 
 __version__ = "0.1.0"
 
+# Register the harness's suites. They import examples and mitigations, which import bench's
+# modules, so they load here, after every package they need can be imported, never from bench.
+from jaxguide.bench import suites as _suites  # noqa: F401 - imported to register them
+
 __all__ = ["__version__"]

@@ -24,7 +24,7 @@ class Environment(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     backend: str
-    """JAX's default backend: ``"cpu"``, ``"gpu"`` or ``"tpu"``."""
+    """JAX's default backend, ``"cpu"``, ``"gpu"`` or ``"tpu"``."""
     device_kind: str
     """The kind of the default device, e.g. ``"cpu"`` or ``"NVIDIA H100 80GB HBM3"``."""
     device_count: int

@@ -77,7 +77,7 @@ class Record(_Model):
     timing: Timing | None = None
     memory: Memory | None = None
     values: dict[str, Scalar] = Field(default_factory=dict)
-    """Other measured facts: a count of jaxpr equations, a maximum difference."""
+    """Other measured facts, such as a count of jaxpr equations or a maximum difference."""
 
 
 class Method(_Model):

@@ -1,0 +1,170 @@
+"""The "parallel" suite: what the pmap and sharding pages check and measure.
+
+Benchmarks (variants in brackets):
+
+- ``agreement`` [one per example of ``jaxguide.examples.parallel.EXAMPLES``]: the largest
+  difference between the pmap, shard_map and jit-with-shardings forms, and for the
+  training step and vmap examples, from the same computation on one device;
+- ``placement`` [vmap, pmap]: how many devices hold the output (the seed Q&A's contrast);
+- ``one-device`` [pmap, jit_vmap] by ``devices`` and ``size``: pmap on one device (and on
+  every simulated device) against ``jit(vmap)`` of the same function on the same rows, with
+  the largest difference between their results (the seed course's claim 6);
+- ``dispatch`` [pmap, jit_shard_map, jit_sharded]: the cost of a call on a tiny input that
+  already lives where each form wants it.
+
+>>> from jaxguide.bench._suites import SUITES
+>>> SUITES["parallel"].version
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+from jaxguide.bench._points import guarded
+from jaxguide.bench._results import Record, Scalar
+from jaxguide.bench._suites import Profile, Suite, register_suite
+from jaxguide.bench._timing import time_call
+from jaxguide.examples.parallel import (
+    AXIS,
+    EXAMPLES,
+    _share,
+    device_mesh,
+    max_difference,
+    sgd_step,
+    spread,
+)
+
+__all__ = ["SUITE", "elementwise"]
+
+Thunk = Callable[[], Record]
+
+
+def elementwise(v: Array) -> Array:
+    """The function claim 6 maps over rows: a few element-wise operations."""
+    return jnp.sin(v) ** 2 + jnp.cos(v) * v
+
+
+def _agreement(mesh: Mesh) -> Iterator[Thunk]:
+    references: dict[str, Callable[..., Any]] = {
+        "train_step": jax.jit(sgd_step),
+        "vmap": lambda params, xs: jax.jit(jax.vmap(lambda x: jnp.tanh(x @ params.w + params.b)))(
+            xs
+        ),
+    }
+    for example in EXAMPLES:
+
+        def measure(example: Any = example) -> Record:
+            args = example.inputs(mesh.shape[AXIS])
+            by_pmap, by_shard_map, by_jit = example.run(mesh)
+            values: dict[str, Scalar] = {
+                "shard_map_vs_pmap": max_difference(by_pmap, by_shard_map),
+                "sharded_vs_pmap": max_difference(by_pmap, by_jit),
+            }
+            if example.name in references:
+                one_device = references[example.name](*args)
+                values["pmap_vs_one_device"] = max_difference(one_device, by_pmap)
+                values["shard_map_vs_one_device"] = max_difference(one_device, by_shard_map)
+                values["sharded_vs_one_device"] = max_difference(one_device, by_jit)
+            return Record(benchmark="agreement", variant=example.name, values=values)
+
+        yield partial(guarded, "agreement", example.name, {}, measure, timeout_s=60)
+
+
+def _placement(mesh: Mesh) -> Thunk:
+    def measure() -> Record:
+        rows = jnp.ones((mesh.shape[AXIS], 16))
+        by_vmap = jax.jit(jax.vmap(elementwise))(rows)
+        by_pmap = jax.pmap(elementwise)(rows)
+        return Record(
+            benchmark="placement",
+            variant="both",
+            values={
+                "vmap_devices": len(by_vmap.sharding.device_set),
+                "pmap_devices": len(by_pmap.sharding.device_set),
+                "rows": rows.shape[0],
+                "max_abs_diff": max_difference(by_vmap, by_pmap),
+            },
+        )
+
+    return partial(guarded, "placement", "both", {}, measure, timeout_s=60)
+
+
+def _one_device(profile: Profile, devices: int, size: int) -> Iterator[Thunk]:
+    params: dict[str, Scalar] = {"devices": devices, "size": size}
+    forms = {
+        "pmap": jax.pmap(elementwise, devices=jax.devices()[:devices]),
+        "jit_vmap": jax.jit(jax.vmap(elementwise)),
+    }
+    for variant, fn in forms.items():
+
+        def measure(fn: Callable[..., Any] = fn, variant: str = variant) -> Record:
+            rows = jnp.linspace(0.0, 1.0, devices * size).reshape(devices, size)
+            diff = max_difference(forms["jit_vmap"](rows), fn(rows))
+            timing = time_call(fn, rows, method=profile.method)
+            return Record(
+                benchmark="one-device",
+                variant=variant,
+                params=params,
+                timing=timing,
+                values={"max_abs_diff_vs_vmap": diff},
+            )
+
+        yield partial(guarded, "one-device", variant, params, measure, profile.point_timeout_s)
+
+
+def _dispatch(profile: Profile, mesh: Mesh) -> Iterator[Thunk]:
+    x = jnp.arange(1.0, 3 * mesh.shape[AXIS] + 1.0).reshape(-1, 3)
+    # Each form gets its input already laid out as it wants it: no transfer is timed.
+    pmap_layout = NamedSharding(Mesh(jax.devices()[: mesh.shape[AXIS]], (AXIS,)), P(AXIS))
+    forms: dict[str, tuple[Callable[..., Any], Array]] = {
+        "pmap": (jax.pmap(_share, axis_name=AXIS), jax.device_put(x, pmap_layout)),
+        "jit_shard_map": (
+            jax.jit(jax.shard_map(_share, mesh=mesh, in_specs=P(AXIS), out_specs=P(AXIS))),
+            spread(x, mesh),
+        ),
+        "jit_sharded": (jax.jit(lambda a: a / a.sum(axis=0, keepdims=True)), spread(x, mesh)),
+    }
+    params: dict[str, Scalar] = {"devices": mesh.shape[AXIS], "rows": x.shape[0]}
+    for variant, (fn, arg) in forms.items():
+
+        def measure(
+            fn: Callable[..., Any] = fn, arg: Array = arg, variant: str = variant
+        ) -> Record:
+            return Record(
+                benchmark="dispatch",
+                variant=variant,
+                params=params,
+                timing=time_call(fn, arg, method=profile.method),
+            )
+
+        yield partial(guarded, "dispatch", variant, params, measure, profile.point_timeout_s)
+
+
+def _points(profile: Profile) -> Iterator[Thunk]:
+    mesh = device_mesh()
+    yield from _agreement(mesh)
+    yield _placement(mesh)
+    for devices in sorted({1, mesh.shape[AXIS]}):
+        for size in (1_000, 10 * profile.max_batch):
+            yield from _one_device(profile, devices, size)
+    yield from _dispatch(profile, mesh)
+
+
+SUITE = register_suite(
+    Suite(
+        name="parallel",
+        version=1,
+        description="pmap against shard_map and jit with shardings: agreement, placement, "
+        "pmap on one device, dispatch cost",
+        points=_points,
+    )
+)

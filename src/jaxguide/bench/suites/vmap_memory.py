@@ -1,0 +1,235 @@
+"""The vmap-memory suite: what vmap materializes, and what chunking buys and costs.
+
+The per-example function is one head of self-attention over a sequence of ``TOKENS``
+tokens, returning the output and the entropy of its attention weights: the weights, a
+``TOKENS × TOKENS`` matrix per example, feed two consumers, so XLA keeps them in memory.
+``outer_sum`` is the counter-example whose intermediate XLA fuses away.
+
+Benchmarks (memory from XLA's compiled analysis; nothing large is allocated for them):
+
+- ``attention``: temporary bytes against batch size for ``vmap``, ``chunked_vmap`` at
+  several chunk sizes (one that leaves a remainder), ``lax.map`` with ``batch_size`` and
+  the ``sequential`` map; params ``batch`` and ``chunk``.
+- ``attention-timed``: the same variants at one batch, run and timed, with the device's
+  peak where the backend reports it (taken smallest variant first, since the peak only grows).
+- ``fused``: vmap of ``outer_sum``, whose intermediate never reaches memory.
+- ``grad``: per-example gradients and the gradient of a batch loss, chunked, with and
+  without :func:`jax.checkpoint`.
+- ``planner``: :func:`~jaxguide.mitigations.plan_chunk_size` for a batch that vmap would
+  not fit in ``BUDGET_BYTES``; ``beyond-device``: on a backend that reports its peak (GPU),
+  a vmap larger than the device, attempted so that its out-of-memory is recorded.
+
+>>> from jaxguide.bench.suites import vmap_memory
+>>> y, h = vmap_memory.attention(jnp.ones((vmap_memory.TOKENS, vmap_memory.FEATURES)))
+>>> y.shape, round(float(h), 3) == round(float(jnp.log(vmap_memory.TOKENS)) * 128, 3)
+((128, 32), True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from jaxguide.bench._memory import compiled_memory, peak_bytes_in_use
+from jaxguide.bench._points import guarded
+from jaxguide.bench._results import Record, Scalar
+from jaxguide.bench._suites import Profile, Suite, register_suite
+from jaxguide.bench._timing import time_call
+from jaxguide.mitigations import chunked_vmap, plan_chunk_size
+
+__all__ = [
+    "BUDGET_BYTES",
+    "FEATURES",
+    "SUITE",
+    "TOKENS",
+    "attention",
+    "batches",
+    "loss",
+    "outer_sum",
+    "variant",
+]
+
+TOKENS, FEATURES = 128, 32
+"""One example: a sequence of ``TOKENS`` tokens of ``FEATURES`` float32 features."""
+OUTER = 256
+"""``outer_sum``'s vector length: its intermediate is ``OUTER × OUTER`` per example."""
+BUDGET_BYTES = 64 * 2**20
+"""The memory budget the planner is given."""
+CHUNKS = (16, 64, 256)
+"""Chunk sizes swept against batch size; 100 is added as one that leaves a remainder."""
+TIMED_CHUNKS = (1, 4, 16, 64, 256)
+
+Fn = Callable[..., Any]
+
+
+def attention(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """One self-attention head over ``x`` (tokens × features), and its weights' entropy."""
+    weights = jax.nn.softmax(x @ x.T / jnp.sqrt(jnp.float32(FEATURES)), axis=-1)
+    return weights @ x, -(weights * jnp.log(weights)).sum()
+
+
+def outer_sum(x: jax.Array) -> jax.Array:
+    """Column sums of ``tanh`` of an outer product: XLA fuses it into one reduction."""
+    return jnp.tanh(jnp.outer(x, x)).sum(0)
+
+
+def loss(w: jax.Array, x: jax.Array) -> jax.Array:
+    """A per-example loss of a projection ``w`` (features × features) through ``attention``."""
+    y, entropy = attention(x @ w)
+    return (y**2).mean() + 0.01 * entropy
+
+
+def variant(name: str, chunk: int) -> Fn:
+    """The batched ``attention`` as variant ``name`` (chunk sizes apply to the chunked ones)."""
+    if name == "vmap":
+        return jax.vmap(attention)
+    if name == "chunked_vmap":
+        return chunked_vmap(attention, chunk_size=chunk)
+    if name == "lax.map":
+        return lambda xs: lax.map(attention, xs, batch_size=chunk)
+    if name == "sequential":
+        return lambda xs: lax.map(attention, xs)
+    raise ValueError(f"unknown variant {name!r}")
+
+
+def _grad_variant(name: str, chunk: int) -> Fn:
+    """``per-example`` gradients, or the gradient of the ``batch-loss``; ``-remat``: checkpointed."""
+    f = jax.checkpoint(loss) if name.endswith("-remat") else loss
+    if name.startswith("per-example"):
+        return chunked_vmap(jax.grad(f), in_axes=(None, 0), chunk_size=chunk)
+    return jax.grad(lambda w, xs: chunked_vmap(f, (None, 0), chunk_size=chunk)(w, xs).mean())
+
+
+def batches(profile: Profile) -> tuple[int, ...]:
+    """Powers of four from 256 up to the profile's largest batch."""
+    return tuple(4**k for k in range(4, 12) if 4**k <= profile.max_batch)
+
+
+def _examples(batch: int) -> jax.ShapeDtypeStruct:
+    return jax.ShapeDtypeStruct((batch, TOKENS, FEATURES), jnp.float32)  # type: ignore[no-untyped-call]
+
+
+def _weights_bytes(batch: int) -> int:
+    return batch * TOKENS * TOKENS * 4
+
+
+def points(profile: Profile) -> Iterator[Callable[[], Record]]:
+    sweep = batches(profile)
+    timed = 2 ** (profile.max_batch // 16).bit_length() // 2  # a power of two: 512 in quick
+    swept = [("vmap", 0), *(("chunked_vmap", c) for c in (*CHUNKS, 100))]
+    swept += [("lax.map", 64), ("sequential", 1)]
+    for batch in sweep:
+        for name, chunk in swept:
+            yield _point("attention", name, batch, chunk or batch, profile, _swept)
+    for chunk in TIMED_CHUNKS:  # smallest memory first: the device's peak only grows
+        name = "sequential" if chunk == 1 else "chunked_vmap"
+        yield _point("attention-timed", name, timed, chunk, profile, _timed)
+    yield _point("attention-timed", "vmap", timed, timed, profile, _timed)
+    for batch in sweep:
+        yield _point("fused", "vmap", batch, batch, profile, _fused)
+    for name in ("per-example", "per-example-remat", "batch-loss", "batch-loss-remat"):
+        for chunk in (timed, timed // 16):
+            yield _point("grad", name, timed, chunk, profile, _grad)
+    yield _point("planner", "plan_chunk_size", sweep[-1], 0, profile, _planner)
+    yield _point("beyond-device", "vmap", 0, 0, profile, _beyond_device)
+
+
+Measure = Callable[[str, str, int, int, Profile], Record]
+
+
+def _point(
+    benchmark: str, name: str, batch: int, chunk: int, profile: Profile, measure: Measure
+) -> Callable[[], Record]:
+    params: dict[str, Scalar] = {"batch": batch, "chunk": chunk} if batch else {}
+    return lambda: guarded(
+        benchmark,
+        name,
+        params,
+        lambda: measure(benchmark, name, batch, chunk, profile),
+        profile.point_timeout_s,
+    )
+
+
+def _record(benchmark: str, name: str, batch: int, chunk: int, **fields: Any) -> Record:
+    params: dict[str, Scalar] = {"batch": batch, "chunk": chunk}
+    return Record(benchmark=benchmark, variant=name, params=params, **fields)
+
+
+def _swept(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
+    del profile
+    memory = compiled_memory(variant(name, chunk), _examples(batch))
+    values = {"weights_bytes": _weights_bytes(batch)}
+    return _record(benchmark, name, batch, chunk, memory=memory, values=values)
+
+
+def _timed(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
+    fn = variant(name, chunk)
+    xs = jax.random.normal(jax.random.key(0), (batch, TOKENS, FEATURES))
+    timing = time_call(jax.jit(fn), xs, method=profile.method)
+    memory = compiled_memory(fn, xs).model_copy(update={"peak_bytes": peak_bytes_in_use()})
+    values = {"weights_bytes": _weights_bytes(batch)}
+    return _record(benchmark, name, batch, chunk, timing=timing, memory=memory, values=values)
+
+
+def _fused(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
+    del profile
+    xs = jax.ShapeDtypeStruct((batch, OUTER), jnp.float32)  # type: ignore[no-untyped-call]
+    memory = compiled_memory(jax.vmap(outer_sum), xs)
+    values = {"intermediate_bytes": batch * OUTER * OUTER * 4}
+    return _record(benchmark, name, batch, chunk, memory=memory, values=values)
+
+
+def _grad(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
+    del profile
+    w = jax.ShapeDtypeStruct((FEATURES, FEATURES), jnp.float32)  # type: ignore[no-untyped-call]
+    memory = compiled_memory(_grad_variant(name, chunk), w, _examples(batch))
+    values = {"weights_bytes": _weights_bytes(batch)}
+    return _record(benchmark, name, batch, chunk, memory=memory, values=values)
+
+
+def _planner(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
+    del chunk, profile
+    plan = plan_chunk_size(attention, _examples(batch), budget_bytes=BUDGET_BYTES)
+    values: dict[str, Scalar] = {
+        "budget_bytes": plan.budget_bytes,
+        "chunk_size": plan.chunk_size,
+        "temp_bytes": plan.temp_bytes,
+        "full_batch_temp_bytes": plan.full_batch_temp_bytes,
+        "compilations": plan.compilations,
+    }
+    return _record(benchmark, name, batch, plan.chunk_size, values=values)
+
+
+def _beyond_device(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
+    """On a backend that reports its peak: vmap twice the device's memory, expecting an OOM."""
+    del batch, chunk, profile
+    stats = jax.devices()[0].memory_stats() or {}
+    if peak_bytes_in_use() is None or "bytes_limit" not in stats:
+        return Record(
+            benchmark=benchmark,
+            variant=name,
+            status="unsupported",
+            message="not attempted: this backend reports no device memory limit or peak",
+        )
+    batch = 2 * int(stats["bytes_limit"]) // _weights_bytes(1)
+
+    def run(key: jax.Array) -> Any:  # the inputs are drawn on the device: nothing to upload
+        return jax.vmap(attention)(jax.random.normal(key, (batch, TOKENS, FEATURES)))
+
+    jax.block_until_ready(jax.jit(run)(jax.random.key(0)))  # type: ignore[no-untyped-call]
+    return _record(benchmark, name, batch, batch, message="ran: the batch fit after all")
+
+
+SUITE = register_suite(
+    Suite(
+        name="vmap-memory",
+        version=1,
+        description="vmap's temporary memory against chunked and sequential maps, under grad "
+        "too; the time chunking costs; a chunk-size plan for a memory budget.",
+        points=points,
+    )
+)

@@ -1,0 +1,268 @@
+"""The vmap-speed suite: manual vectorization, vmap, a Python loop and their jitted forms.
+
+Three per-example functions, from memory-bound to compute-bound: the seed's element-wise
+``add``; ``where``, a Huber loss written with :func:`jax.lax.cond` per element (and with
+:func:`jax.numpy.where` by hand); ``mlp``, a small per-example two-layer perceptron.
+Each runs as five variants over the profile's batch sizes: ``manual`` (batched by hand),
+``vmap``, ``loop`` (a Python loop over the batch), ``jit_vmap`` and ``jit_manual``; ``add``
+also runs ``jit_loop``, the loop compiled whole, to show what compiling an unrolled loop
+costs. An ``equivalence`` record per function compares vmap with the manual version (largest
+difference, primitives in their jaxprs), and a reference copy measures the memory bandwidth.
+
+>>> from jaxguide.bench.suites import vmap_speed
+>>> xs, ys = vmap_speed.inputs("add", 4)
+>>> vmap_speed.VARIANTS["add"]["loop"](xs, ys).tolist() == (xs + ys).tolist()
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from jaxguide.bench._bandwidth import bandwidth_point
+from jaxguide.bench._points import guarded
+from jaxguide.bench._results import Record
+from jaxguide.bench._suites import Profile, Suite, register_suite
+from jaxguide.bench._timing import count_compiles, time_call
+
+__all__ = [
+    "BENCHMARKS",
+    "SUITE",
+    "VARIANTS",
+    "add",
+    "add_batch",
+    "equivalence",
+    "huber",
+    "huber_batch",
+    "inputs",
+    "mlp",
+    "mlp_batch",
+    "primitives",
+]
+
+Fn = Callable[..., jax.Array]
+
+# --- the per-example functions and their hand-batched versions ---------------------------
+
+
+def add(x: jax.Array, y: jax.Array) -> jax.Array:
+    """The seed's example: add two scalars."""
+    return x + y
+
+
+def add_batch(xs: jax.Array, ys: jax.Array) -> jax.Array:
+    """``add`` batched by hand: :func:`jax.numpy.add` takes whole arrays."""
+    return jnp.add(xs, ys)
+
+
+DELTA = 1.0
+"""Where the Huber loss turns from quadratic to linear."""
+
+
+def _quadratic(r: jax.Array) -> jax.Array:
+    return 0.5 * r * r
+
+
+def _linear(r: jax.Array) -> jax.Array:
+    return DELTA * (jnp.abs(r) - 0.5 * DELTA)
+
+
+def huber(r: jax.Array) -> jax.Array:
+    """Huber loss of one residual, with per-element control flow (:func:`jax.lax.cond`).
+
+    The branches are module-level functions: lambdas made afresh on each call would make
+    every eager call of ``lax.cond`` compile again.
+    """
+    loss: jax.Array = lax.cond(jnp.abs(r) <= DELTA, _quadratic, _linear, r)
+    return loss
+
+
+def huber_batch(rs: jax.Array) -> jax.Array:
+    """``huber`` batched by hand: both branches everywhere, then :func:`jax.numpy.where`."""
+    return jnp.where(jnp.abs(rs) <= DELTA, _quadratic(rs), _linear(rs))
+
+
+Params = tuple[jax.Array, jax.Array, jax.Array, jax.Array]
+WIDTHS = (32, 64, 8)
+"""Input, hidden and output widths of the per-example perceptron."""
+
+
+def mlp(params: Params, x: jax.Array) -> jax.Array:
+    """A two-layer perceptron applied to one example ``x`` of shape ``(32,)``."""
+    w1, b1, w2, b2 = params
+    return jnp.tanh(x @ w1 + b1) @ w2 + b2
+
+
+def mlp_batch(params: Params, xs: jax.Array) -> jax.Array:
+    """``mlp`` batched by hand: a batch of rows times each weight matrix."""
+    w1, b1, w2, b2 = params
+    return jnp.tanh(xs @ w1 + b1[None, :]) @ w2 + b2[None, :]
+
+
+def _loop(f: Fn, n_batched: int) -> Fn:
+    """``f`` applied to each example in turn from Python, results stacked."""
+
+    def looped(*args: Any) -> jax.Array:
+        shared, batched = args[: len(args) - n_batched], args[len(args) - n_batched :]
+        size = batched[0].shape[0]
+        return jnp.stack([f(*shared, *(b[i] for b in batched)) for i in range(size)])
+
+    return looped
+
+
+def _variants(f: Fn, manual: Fn, in_axes: tuple[int | None, ...]) -> dict[str, Fn]:
+    vmapped = jax.vmap(f, in_axes=in_axes)
+    loop = _loop(f, sum(a == 0 for a in in_axes))
+    return {
+        "manual": manual,
+        "vmap": vmapped,
+        "loop": loop,
+        "jit_vmap": jax.jit(vmapped),
+        "jit_manual": jax.jit(manual),
+        "jit_loop": jax.jit(loop),
+    }
+
+
+VARIANTS: dict[str, dict[str, Fn]] = {
+    "add": _variants(add, add_batch, (0, 0)),
+    "where": _variants(huber, huber_batch, (0,)),
+    "mlp": _variants(mlp, mlp_batch, (None, 0)),
+}
+"""Each benchmark's variants, by name, all taking :func:`inputs`."""
+
+BENCHMARKS = tuple(VARIANTS)
+TIMED = ("manual", "vmap", "loop", "jit_vmap", "jit_manual")
+"""The variants timed for every benchmark; ``jit_loop`` is timed for ``add`` alone."""
+
+
+def inputs(benchmark: str, batch: int) -> tuple[Any, ...]:
+    """Deterministic arguments for ``benchmark`` at ``batch`` examples.
+
+    >>> [a.shape for a in inputs("where", 5)]
+    [(5,)]
+    >>> params, xs = inputs("mlp", 5)
+    >>> [p.shape for p in params], xs.shape
+    ([(32, 64), (64,), (64, 8), (8,)], (5, 32))
+    """
+    key = jax.random.key(0)
+    if benchmark == "add":
+        return jnp.ones(batch), jnp.arange(batch, dtype=jnp.float32)
+    if benchmark == "where":
+        return (2 * DELTA * jax.random.normal(key, (batch,)),)
+    d_in, hidden, d_out = WIDTHS
+    k1, k2, k3 = jax.random.split(key, 3)
+    params = (
+        jax.random.normal(k1, (d_in, hidden)) / d_in**0.5,
+        jnp.zeros(hidden),
+        jax.random.normal(k2, (hidden, d_out)) / hidden**0.5,
+        jnp.zeros(d_out),
+    )
+    return params, jax.random.normal(k3, (batch, d_in))
+
+
+# --- what is measured ---------------------------------------------------------------------
+
+
+def primitives(fn: Fn, *args: Any) -> frozenset[str]:
+    """The primitives in ``fn``'s jaxpr, nested ones included, jit wrappers left out.
+
+    >>> sorted(primitives(huber_batch, jnp.ones(3)))
+    ['abs', 'le', 'mul', 'select_n', 'sub']
+    """
+    found: set[str] = set()
+
+    def walk(jaxpr: Any) -> None:
+        for eqn in jaxpr.eqns:
+            if eqn.primitive.name not in {"jit", "pjit"}:
+                found.add(eqn.primitive.name)
+            for value in eqn.params.values():
+                for sub in value if isinstance(value, tuple | list) else (value,):
+                    if hasattr(sub, "eqns"):
+                        walk(sub)
+                    elif hasattr(sub, "jaxpr") and hasattr(sub.jaxpr, "eqns"):
+                        walk(sub.jaxpr)
+
+    walk(jax.make_jaxpr(fn)(*args).jaxpr)
+    return frozenset(found)
+
+
+def equivalence(benchmark: str, batch: int) -> Record:
+    """Compare ``vmap`` with ``manual``: largest absolute difference, and their primitives.
+
+    >>> r = equivalence("add", 100)
+    >>> r.values["max_abs_diff"], r.values["same_primitives"], r.values["primitives"]
+    (0.0, True, 'add')
+    """
+    variants, args = VARIANTS[benchmark], inputs(benchmark, batch)
+    diff = jnp.max(jnp.abs(variants["vmap"](*args) - variants["manual"](*args)))
+    by_hand, vmapped = primitives(variants["manual"], *args), primitives(variants["vmap"], *args)
+    listed = (
+        ", ".join(sorted(by_hand))
+        if by_hand == vmapped
+        else f"manual: {', '.join(sorted(by_hand))}; vmap: {', '.join(sorted(vmapped))}"
+    )
+    return Record(
+        benchmark=benchmark,
+        variant="equivalence",
+        params={"batch": batch},
+        values={
+            "max_abs_diff": float(diff),
+            "same_primitives": by_hand == vmapped,
+            "primitives": listed,
+        },
+    )
+
+
+def _timed(benchmark: str, variant: str, batch: int, profile: Profile) -> Record:
+    """Time one variant at one batch; the first call's XLA compilations are kept as values."""
+    args = inputs(benchmark, batch)
+    with count_compiles() as compiles:
+        timing = time_call(VARIANTS[benchmark][variant], *args, method=profile.method)
+    return Record(
+        benchmark=benchmark,
+        variant=variant,
+        params={"batch": batch},
+        timing=timing,
+        values={"compiles": compiles.count, "compile_s": compiles.seconds},
+    )
+
+
+def points(profile: Profile) -> Iterator[Callable[[], Record]]:
+    """Every point of the suite in ``profile``, the reference copy first."""
+    yield bandwidth_point(profile.copy_bytes, profile.method)
+    limits = {
+        "loop": profile.max_loop_batch,
+        # Compiling the unrolled loop grows faster than linearly: 1000 takes ~30 s on a CPU.
+        "jit_loop": min(profile.max_loop_batch, 1000),
+    }
+    for benchmark in BENCHMARKS:
+        variants = (*TIMED, "jit_loop") if benchmark == "add" else TIMED
+        for variant in variants:
+            for batch in profile.batches(limits.get(variant)):
+                yield _point(benchmark, variant, batch, profile)
+        yield _point(benchmark, "equivalence", max(profile.batches()), profile)
+
+
+def _point(benchmark: str, variant: str, batch: int, profile: Profile) -> Callable[[], Record]:
+    def measure() -> Record:
+        if variant == "equivalence":
+            return equivalence(benchmark, batch)
+        return _timed(benchmark, variant, batch, profile)
+
+    return lambda: guarded(benchmark, variant, {"batch": batch}, measure, profile.point_timeout_s)
+
+
+SUITE = register_suite(
+    Suite(
+        name="vmap-speed",
+        version=1,
+        description="manual vectorization, vmap, a Python loop, jit(vmap) and jit(manual) "
+        "over batch sizes, for an element-wise add, a per-element cond and a small MLP",
+        points=points,
+    )
+)
