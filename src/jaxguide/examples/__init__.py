@@ -1,0 +1,6 @@
+"""Reference implementations the pages import: one module per transformation."""
+
+from jaxguide.examples import grad, jit, parallel, vmap
+from jaxguide.examples._multiprocess import PortInUse, ProcessResult, launch_processes
+
+__all__ = ["PortInUse", "ProcessResult", "grad", "jit", "launch_processes", "parallel", "vmap"]
