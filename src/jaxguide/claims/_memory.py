@@ -1,0 +1,151 @@
+"""Claims checked by the vmap-memory suite: the seed's claim 4, chunking's memory and time.
+
+The strict claims read only XLA's compiled memory analysis (deterministic for a given
+jax/jaxlib and backend); the time cost of chunking is a measured claim.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from jaxguide.bench._results import Memory, Results
+from jaxguide.claims._core import Claim, Evidence, NotMeasured
+from jaxguide.claims._registry import SEED_COURSE, register
+
+__all__ = ["mib", "temp_by_params"]
+
+FOLD_TOLERANCE = 2.0
+""""About k-fold": the measured cut lies between k / 2 and 2k."""
+
+
+def mib(nbytes: float) -> str:
+    """Bytes as a reader reads them.
+
+    >>> mib(3 * 2**20), mib(96 * 2**10)
+    ('3.0 MiB', '0.09 MiB')
+    """
+    return f"{nbytes / 2**20:.1f} MiB" if nbytes >= 2**20 else f"{nbytes / 2**20:.2f} MiB"
+
+
+def temp_by_params(results: Results, benchmark: str, variant: str) -> dict[tuple[int, int], int]:
+    """XLA's temporary bytes by ``(batch, chunk)``, for the records that ran."""
+    out: dict[tuple[int, int], int] = {}
+    for record in results.select(benchmark, variant):
+        if record.status == "ok" and isinstance(record.memory, Memory):
+            out[int(record.params["batch"]), int(record.params["chunk"])] = record.memory.temp_bytes
+    if not out:
+        raise NotMeasured(f"no {benchmark!r}/{variant!r} memory records")
+    return out
+
+
+def vmap_materializes_batch(results: Results) -> Evidence:
+    """Seed claim 4: vmap's temporaries hold every example's attention weights at once,
+    while the sequential map's stay the same at every batch size."""
+    vmap = {n: t for (n, _), t in temp_by_params(results, "attention", "vmap").items()}
+    seq = {n: t for (n, _), t in temp_by_params(results, "attention", "sequential").items()}
+    weights = {
+        int(r.params["batch"]): int(r.values["weights_bytes"])
+        for r in results.select("attention", "vmap")
+        if r.status == "ok"
+    }
+    top = max(vmap)
+    holds = all(vmap[n] >= weights[n] for n in vmap) and len(set(seq.values())) == 1
+    return Evidence(
+        holds=holds,
+        figure=f"at batch {top}, vmap needs {mib(vmap[top])} of temporaries "
+        f"({vmap[top] / weights[top]:.2f}× the whole batch's attention weights); the "
+        f"sequential map {mib(max(seq.values()))} at every batch",
+        values={f"vmap@{n}": t for n, t in vmap.items()}
+        | {f"sequential@{n}": t for n, t in seq.items()},
+    )
+
+
+def chunking_cuts_k_fold(results: Results) -> Evidence:
+    """Splitting the largest batch into k equal chunks cuts vmap's temporaries k-fold, ±2×."""
+    vmap = {n: t for (n, _), t in temp_by_params(results, "attention", "vmap").items()}
+    top = max(vmap)
+    chunked = temp_by_params(results, "attention", "chunked_vmap")
+    cuts = {top // c: vmap[top] / t for (n, c), t in chunked.items() if n == top and top % c == 0}
+    cuts = {k: r for k, r in sorted(cuts.items()) if k > 1}
+    if not cuts:
+        raise NotMeasured(f"no chunk size dividing batch {top}")
+    return Evidence(
+        holds=all(k / FOLD_TOLERANCE <= r <= k * FOLD_TOLERANCE for k, r in cuts.items()),
+        figure=f"at batch {top}: "
+        + ", ".join(f"{k} chunks cut it {r:.1f}-fold" for k, r in cuts.items()),
+        values={f"cut@k={k}": r for k, r in cuts.items()},
+    )
+
+
+def chunking_costs_time(results: Results) -> Evidence:
+    """Each smaller chunk size takes at least as long as the next larger; vmap is fastest."""
+    times = {
+        int(r.params["chunk"]): r.timing.median_s
+        for r in results.select("attention-timed")
+        if r.status == "ok" and r.timing is not None
+    }
+    if len(times) < 2:
+        raise NotMeasured("fewer than two timed chunk sizes")
+    chunks = sorted(times)
+    full = times[chunks[-1]]
+    holds = all(times[a] >= times[b] for a, b in itertools.pairwise(chunks))
+    return Evidence(
+        holds=holds,
+        figure=", ".join(f"chunk {c}: {times[c] / full:.2f}×" for c in chunks[:-1])
+        + f" vmap's time (batch {chunks[-1]})",
+        values={f"time_over_vmap@{c}": times[c] / full for c in chunks},
+    )
+
+
+def grad_needs_remat(results: Results) -> Evidence:
+    """Under grad of a batch loss, chunks cut memory about k-fold only with jax.checkpoint."""
+    cuts: dict[str, float] = {}
+    k = 0
+    for name in ("batch-loss", "batch-loss-remat"):
+        temps = temp_by_params(results, "grad", name)
+        (n, _), (_, c) = max(temps), min(temps)
+        k, cuts[name] = n // c, temps[n, n] / temps[n, c]
+    plain, remat = cuts["batch-loss"], cuts["batch-loss-remat"]
+    return Evidence(
+        holds=plain < FOLD_TOLERANCE and k / FOLD_TOLERANCE <= remat <= k * FOLD_TOLERANCE,
+        figure=f"{k} chunks cut the gradient's temporaries {plain:.2f}-fold without "
+        f"checkpointing, {remat:.1f}-fold with it",
+        values={"chunks": k, "cut": plain, "cut_remat": remat},
+    )
+
+
+register(
+    Claim(
+        id="vmap-materializes-batch",
+        statement="vmap can raise peak memory: intermediates are materialized for the whole "
+        "batch at once.",
+        kind="strict",
+        suite="vmap-memory",
+        predicate=vmap_materializes_batch,
+        source=SEED_COURSE,
+    ),
+    Claim(
+        id="chunking-cuts-memory-k-fold",
+        statement="Chunking a vmap into k chunks cuts its peak temporary memory about k-fold "
+        "(within a factor of 2).",
+        kind="strict",
+        suite="vmap-memory",
+        predicate=chunking_cuts_k_fold,
+    ),
+    Claim(
+        id="chunking-costs-time",
+        statement="Chunking costs time: the smaller the chunk, the longer the batch takes, "
+        "and vmap of the whole batch is fastest.",
+        kind="measured",
+        suite="vmap-memory",
+        predicate=chunking_costs_time,
+    ),
+    Claim(
+        id="grad-chunking-needs-remat",
+        statement="Under jax.grad of a loss over a chunked batch, chunking cuts temporary "
+        "memory only when each chunk is rematerialized with jax.checkpoint.",
+        kind="strict",
+        suite="vmap-memory",
+        predicate=grad_needs_remat,
+    ),
+)

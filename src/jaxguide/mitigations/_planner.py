@@ -1,0 +1,112 @@
+"""Choosing a chunk size for a memory budget, by compiling candidates (nothing is run)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jaxguide.bench._memory import compiled_memory
+from jaxguide.mitigations._chunked import batch_size, chunked_vmap, positive_int
+
+__all__ = ["ChunkPlan", "plan_chunk_size"]
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """The largest chunk size whose compiled temporary memory fits a budget."""
+
+    chunk_size: int
+    batch_size: int
+    temp_bytes: int
+    """XLA's temporary bytes for the chosen chunk size."""
+    budget_bytes: int
+    full_batch_temp_bytes: int
+    """XLA's temporary bytes for the whole batch at once (plain vmap)."""
+    compilations: int
+    """How many chunk sizes were compiled to decide."""
+
+    @property
+    def fits_without_chunking(self) -> bool:
+        """Whether plain vmap already fits the budget."""
+        return self.chunk_size == self.batch_size
+
+
+def plan_chunk_size(
+    f: Callable[..., Any],
+    *args: Any,
+    budget_bytes: int,
+    in_axes: Any = 0,
+    out_axes: Any = 0,
+) -> ChunkPlan:
+    """The largest ``chunk_size`` for :func:`chunked_vmap` whose temporary memory fits.
+
+    Each candidate is compiled and XLA's memory analysis read; nothing runs, so ``args``
+    may be :class:`jax.ShapeDtypeStruct` s for a batch too large to allocate. Temporary
+    bytes grow with the chunk size among the sizes that divide the batch, and among those
+    that leave a remainder (which also pay for a copy of the output), so a binary search
+    finds the largest fitting divisor, then one among the larger sizes that leave a
+    remainder: usually a single compilation shows that none of those fits.
+
+    Raises:
+        ValueError: ``budget_bytes`` is not positive, or is smaller than one example at a
+            time needs (the message names that minimum).
+
+    >>> import jax, jax.numpy as jnp
+    >>> def f(x):
+    ...     return jnp.sort(jnp.outer(x, x), axis=0)[-1]
+    >>> xs = jax.ShapeDtypeStruct((1000, 64), jnp.float32)
+    >>> plan = plan_chunk_size(f, xs, budget_bytes=2**20)
+    >>> plan.temp_bytes <= 2**20 < plan.full_batch_temp_bytes
+    True
+    >>> plan_chunk_size(f, xs, budget_bytes=100)
+    Traceback (most recent call last):
+    ...
+    ValueError: a budget of 100 bytes is below the ... bytes of temporary memory that one example at a time needs (chunk_size=1)
+    """
+    positive_int(budget_bytes, "budget_bytes")
+    n = batch_size(in_axes, *args)
+    if n < 1:
+        raise ValueError(f"the batch is empty (size {n}): there is nothing to plan")
+    temp: dict[int, int] = {}
+
+    def temp_bytes(chunk: int) -> int:
+        if chunk not in temp:
+            g = chunked_vmap(f, in_axes, out_axes, chunk_size=chunk)
+            temp[chunk] = compiled_memory(g, *args).temp_bytes
+        return temp[chunk]
+
+    def plan(chunk: int) -> ChunkPlan:
+        return ChunkPlan(
+            chunk_size=chunk,
+            batch_size=n,
+            temp_bytes=temp_bytes(chunk),
+            budget_bytes=budget_bytes,
+            full_batch_temp_bytes=temp_bytes(n),
+            compilations=len(temp),
+        )
+
+    if temp_bytes(n) <= budget_bytes:
+        return plan(n)
+    if temp_bytes(1) > budget_bytes:
+        raise ValueError(
+            f"a budget of {budget_bytes} bytes is below the {temp_bytes(1)} bytes of temporary "
+            "memory that one example at a time needs (chunk_size=1)"
+        )
+    best = _largest_fitting([c for c in range(1, n) if n % c == 0], temp_bytes, budget_bytes)
+    others = [c for c in range(best + 1, n) if n % c]
+    return plan(_largest_fitting(others, temp_bytes, budget_bytes) or best)
+
+
+def _largest_fitting(sizes: list[int], temp_bytes: Callable[[int], int], budget: int) -> int:
+    """Binary search over ascending ``sizes`` whose bytes grow with size; 0 if none fits."""
+    if not sizes or temp_bytes(sizes[0]) > budget:
+        return 0
+    best, lo, hi = sizes[0], 1, len(sizes)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if temp_bytes(sizes[mid]) <= budget:
+            best, lo = sizes[mid], mid + 1
+        else:
+            hi = mid
+    return best
