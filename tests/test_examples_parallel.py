@@ -1,0 +1,126 @@
+"""The pmap / shard_map / jit-with-shardings examples: each form against an independent reference."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxguide.bench import Method, Profile, run_suite
+from jaxguide.claims import REGISTRY
+from jaxguide.examples.parallel import (
+    EXAMPLES,
+    LEARNING_RATE,
+    Example,
+    Params,
+    device_mesh,
+    max_difference,
+    psum_pmap,
+    train_step_pmap,
+)
+
+N = jax.device_count()
+
+
+def _numpy_step(params: Params, xs: Any, ys: Any) -> Params:
+    """Gradient descent on the mean squared error, gradient written out by hand."""
+    w, b, xs, ys = (np.asarray(a, dtype=np.float64) for a in (params.w, params.b, xs, ys))
+    residual = xs @ w + b - ys
+    grad_w = 2 * xs.T @ residual / len(ys)
+    grad_b = 2 * residual.mean()
+    return Params(w=w - LEARNING_RATE * grad_w, b=b - LEARNING_RATE * grad_b)
+
+
+REFERENCES: dict[str, Callable[..., Any]] = {
+    "psum": lambda x: x / x.sum(axis=0),
+    "pmean": lambda x: x - x.mean(axis=0),
+    "pmax": lambda x: x / x.max(axis=0),
+    "all_gather": lambda x: np.broadcast_to(x, (len(x), *x.shape)),
+    "ppermute": lambda x: np.roll(x, 1, axis=0),
+    "train_step": _numpy_step,
+    "vmap": lambda p, xs: np.tanh(np.asarray(xs) @ np.asarray(p.w) + np.asarray(p.b)),
+}
+
+
+def test_there_are_several_devices() -> None:
+    assert N == 8, "conftest.py asks for 8 simulated CPU devices"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_each_form_matches_an_independent_reference(example: Example) -> None:
+    mesh = device_mesh()
+    args = example.inputs(N)
+    host_args = jax.tree.map(np.asarray, args)
+    expected = REFERENCES[example.name](*host_args)
+    for form in example.run(mesh):
+        # float32 on devices against float64 / float32 on the host: rounding only.
+        assert max_difference(expected, form) < 1e-5
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_the_three_forms_agree_exactly(example: Example) -> None:
+    assert max_difference(*example.run(device_mesh())) == 0.0
+
+
+def test_results_of_mapped_forms_are_spread_over_every_device() -> None:
+    x = jnp.arange(1.0, N + 1.0).reshape(N, 1)
+    mesh = device_mesh()
+    by_pmap, by_shard_map, by_jit = EXAMPLES[0].run(mesh)
+    for out in (by_pmap, by_shard_map, by_jit):
+        assert len(out.sharding.device_set) == N
+    assert len(jax.jit(jax.vmap(lambda r: r / 2))(x).sharding.device_set) == 1
+
+
+def test_the_training_step_keeps_one_replicated_set_of_parameters() -> None:
+    params, xs, ys = EXAMPLES[5].inputs(N)
+    new = train_step_pmap(params, xs, ys)
+    assert new.w.shape == params.w.shape
+    assert new.b.shape == params.b.shape
+    assert not np.allclose(new.w, params.w)  # it did step
+
+
+def test_pmap_refuses_more_rows_than_devices() -> None:
+    with pytest.raises(ValueError, match="devices"):
+        psum_pmap(jnp.ones((N + 1, 3)))
+
+
+def test_pmap_refuses_mismatched_leading_axes() -> None:
+    with pytest.raises(ValueError, match="axis"):
+        jax.pmap(lambda a, b: a + b)(jnp.ones((N, 2)), jnp.ones((N // 2, 2)))
+
+
+def test_max_difference_refuses_different_shapes() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        max_difference(jnp.ones(3), jnp.ones(4))
+
+
+@pytest.fixture(scope="module")
+def tiny_suite() -> Any:
+    """The parallel suite at the smallest settings: strict claims need no long timings."""
+    profile = Profile(
+        name="quick",
+        method=Method(warmups=0, repeats=3, min_loop_s=0.0),
+        max_batch=10,
+        max_loop_batch=10,
+        point_timeout_s=60,
+    )
+    return run_suite("parallel", profile)
+
+
+def test_every_point_of_the_suite_runs(tiny_suite: Any) -> None:
+    assert all(r.status == "ok" for r in tiny_suite.records), [
+        r.message for r in tiny_suite.records if r.status != "ok"
+    ]
+
+
+@pytest.mark.parametrize(
+    "claim_id", sorted(c.id for c in REGISTRY.values() if c.suite == "parallel")
+)
+def test_parallel_claims_evaluate(claim_id: str, tiny_suite: Any) -> None:
+    verdict = REGISTRY[claim_id].evaluate(tiny_suite)
+    expected = {"holds"} if verdict.kind == "strict" else {"holds", "fails"}
+    assert verdict.status in expected, verdict.text
