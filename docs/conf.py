@@ -37,7 +37,11 @@ extensions = [
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "README.md"]
 nitpicky = True
 # Names the site's own docstrings use that no inventory can resolve offline.
-nitpick_ignore_regex = [(r"py:.*", r"(jax|jaxlib|numpy|pydantic|matplotlib)\..*")]
+nitpick_ignore_regex = [
+    (r"py:.*", r"(jax|jaxlib|numpy|pydantic|matplotlib|collections|pathlib|typing|types)\..*")
+]
+# Type aliases in signatures, which autodoc shows by name but does not document as objects.
+nitpick_ignore = [("py:class", "Scalar"), ("py:class", "Params")]
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
 # --- MyST and MyST-NB ------------------------------------------------------------------

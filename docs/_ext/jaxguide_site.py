@@ -30,6 +30,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
+from jaxguide.bench import Results, ResultsError, load_stored
 from jaxguide.claims import REGISTRY, Verdict
 from jaxguide.claims._core import MIME_TYPE
 
@@ -133,17 +134,30 @@ class ClaimsReportDirective(SphinxDirective):
         return [claims_report()]
 
 
+_STORED: list[Results] = []
+
+
+def _load_stored(app: Sphinx) -> None:
+    """Read the stored results files once per build; a bad one fails the build, named."""
+    _STORED.clear()
+    try:
+        _STORED.extend(load_stored(Path(app.confdir) / app.config.jaxguide_results_dir))
+    except ResultsError as exc:
+        logger.error("bad results file: %s", exc)
+
+
 def claim_rows(app: Sphinx) -> list[dict[str, Any]]:
     """Every registered claim, where the site shows it, and its verdicts (this build first)."""
     seen = _claims(app.env)
     rows = []
     for claim in REGISTRY.values():
         home = seen.get(claim.id)
-        verdict = (
+        this_build = (
             Verdict.model_validate(home["verdict"])
             if home
             else Verdict(claim=claim.id, kind=claim.kind, status="not-measured")
         )
+        stored = [claim.evaluate(r) for r in _STORED if r.suite == claim.suite]
         rows.append(
             {
                 "id": claim.id,
@@ -153,14 +167,14 @@ def claim_rows(app: Sphinx) -> list[dict[str, Any]]:
                 "suite": claim.suite,
                 "backends": list(claim.backends),
                 "page": home["docname"] if home else None,
-                "verdicts": [verdict.model_dump()],
+                "verdicts": [v.model_dump() for v in (this_build, *stored)],
             }
         )
     return rows
 
 
 def _report_table(app: Sphinx, fromdocname: str) -> nodes.table:
-    headers = ["Claim", "Kind", "Source", "Verdict on this build"]
+    headers = ["Claim", "Kind", "Source", "Verdicts (this build first, then stored results)"]
     table = nodes.table(classes=["jg-claims-report"])
     group = nodes.tgroup(cols=len(headers))
     table += group
@@ -187,7 +201,9 @@ def _report_table(app: Sphinx, fromdocname: str) -> nodes.table:
         else:
             statement += nodes.literal(text=row["id"])
         verdicts = nodes.paragraph()
-        for verdict in row["verdicts"]:
+        for i, verdict in enumerate(row["verdicts"]):
+            if i:
+                verdicts += nodes.Text(" ")
             verdicts += verdict_node(Verdict.model_validate(verdict))
         body += _row(
             [
@@ -339,7 +355,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("not-run", NotRunDirective)
     app.add_node(execution_summary)
     app.add_directive("execution-summary", ExecutionSummaryDirective)
+    app.add_config_value("jaxguide_results_dir", "results/data", "env", str)
     app.connect("builder-inited", _start_clock)
+    app.connect("builder-inited", _load_stored)
     app.connect("env-updated", _stop_clock)
     app.connect("doctree-resolved", _resolve_reports)
     app.connect("env-get-outdated", _always_refresh_reports)

@@ -9,7 +9,7 @@ strict claim that fails stops the build.
 True
 """
 
-from jaxguide.claims import _site, _vmap_speed  # noqa: F401 - importing registers their claims
+from jaxguide.claims import _memory, _parallel, _site, _transforms, _vmap_speed  # noqa: F401 - importing registers their claims
 from jaxguide.claims._core import (
     Claim,
     ClaimFailed,
@@ -19,7 +19,7 @@ from jaxguide.claims._core import (
     Verdict,
     VerdictStatus,
 )
-from jaxguide.claims._registry import REGISTRY, verify
+from jaxguide.claims._registry import REGISTRY, verdict_table, verify
 
 __all__ = [
     "REGISTRY",
@@ -30,5 +30,6 @@ __all__ = [
     "NotMeasured",
     "Verdict",
     "VerdictStatus",
+    "verdict_table",
     "verify",
 ]

@@ -42,7 +42,7 @@ class Evidence:
 
     holds: bool
     figure: str
-    """The measured figure as a reader reads it: ``"412× at batch 1000"``."""
+    """The measured figure as a reader reads it, e.g. ``"412× at batch 1000"``."""
     values: Mapping[str, Scalar] = field(default_factory=dict)
     """The raw numbers behind the figure."""
 
@@ -68,7 +68,7 @@ class Claim:
     """The suite whose results the predicate reads."""
     predicate: Callable[[Results], Evidence]
     source: str = "jaxguide"
-    """Where the claim comes from: a seed text, or the site itself."""
+    """Where the claim comes from, a seed text or the site itself."""
     backends: tuple[str, ...] = ()
     """Backends the claim is meant for; empty means every backend."""
 
