@@ -41,7 +41,9 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(jax|jaxlib|numpy|pydantic|matplotlib|collections|pathlib|typing|types)\..*")
 ]
 # Type aliases in signatures, which autodoc shows by name but does not document as objects.
-nitpick_ignore = [("py:class", "Scalar"), ("py:class", "Params")]
+nitpick_ignore = [
+    ("py:class", alias) for alias in ("Scalar", "Params", "Status", "Kind", "VerdictStatus")
+]
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
 # --- MyST and MyST-NB ------------------------------------------------------------------
@@ -73,6 +75,8 @@ html_theme = "sphinx_book_theme"
 html_title = "jaxguide"
 html_static_path = ["_static"]
 html_css_files = ["jaxguide.css"]
+html_favicon = "_static/favicon.svg"
+html_context = {"default_mode": "auto"}  # light or dark as the reader's system prefers
 html_theme_options = {
     "repository_url": "https://github.com/jaxguide/jaxguide",
     "repository_branch": "main",

@@ -114,8 +114,11 @@ def test_search_finds_the_vmap_page(page: Any) -> None:
 
 def test_dark_mode_toggle(page: Any) -> None:
     page.goto("/index.html", wait_until="networkidle")
-    before = page.evaluate("document.documentElement.dataset.theme")
-    page.locator("button.theme-switch-button").first.click()
-    after = page.evaluate("document.documentElement.dataset.theme")
-    assert before != after
-    assert after in {"dark", "light"}
+    for mode in ("dark", "light"):
+        page.locator("button.theme-switch-button:visible").first.click()
+        page.locator(f'.theme-change-button[data-mode="{mode}"]:visible').first.click()
+        assert page.evaluate("document.documentElement.dataset.theme") == mode
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.locator("button.theme-switch-button:visible").first.click()
+    page.locator('.theme-change-button[data-mode="dark"]:visible').first.click()
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != background

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
 from conftest import HTML, site_pages
@@ -31,7 +31,7 @@ def test_internal_links_and_anchors_resolve(html_dir: Path) -> None:
             parts = urlsplit(url)
             if parts.scheme or parts.netloc or url.startswith(("mailto:", "data:", "javascript:")):
                 continue
-            path, fragment = urldefrag(unquote(url))
+            path, fragment = unquote(parts.path), parts.fragment
             target = (page.parent / path).resolve() if path else page
             if target.is_dir():
                 target = target / "index.html"

@@ -1,7 +1,7 @@
 """Several JAX processes on one machine: a bounded launcher and the program each process runs.
 
 :func:`launch_processes` starts ``num_processes`` Python processes that each run
-:func:`cluster_sum`, which joins them with :func:`jax.distributed.initialize` (a coordinator
+``cluster_sum``, which joins them with :func:`jax.distributed.initialize` (a coordinator
 on ``127.0.0.1``, CPU collectives over gloo) and sums one number per device across all of them.
 On a real cluster the same program runs once per host, with the coordinator's address changed.
 
@@ -82,7 +82,7 @@ def launch_processes(
     port: int | None = None,
     timeout_s: float = 60.0,
 ) -> list[ProcessResult]:
-    """Run :func:`cluster_sum` in ``num_processes`` processes, each with ``local_devices`` CPUs.
+    """Run ``cluster_sum`` in ``num_processes`` processes, each with ``local_devices`` CPUs.
 
     Returns each process's output and result, ordered by process id. Raises
     :class:`PortInUse` if ``port`` is taken, :class:`TimeoutError` if the run takes longer

@@ -48,7 +48,7 @@ __all__ = ["MLP_SIZES", "PER_EXAMPLE_SIZES", "RECOMPILATION_CALLS", "SUITES"]
 Thunk = Callable[[], Record]
 
 MLP_SIZES = (64, 256, 256, 8)
-"""The model every timed MLP point uses: 64 inputs, two hidden layers of 256, 8 outputs."""
+"""The model every timed MLP point uses, with 64 inputs, two hidden layers of 256 and 8 outputs."""
 
 PER_EXAMPLE_SIZES = (16, 64, 64, 4)
 """A smaller MLP for per-example gradients, which hold a copy of the parameters per example."""

@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 TOKENS, FEATURES = 128, 32
-"""One example: a sequence of ``TOKENS`` tokens of ``FEATURES`` float32 features."""
+"""The shape of one example, a sequence of ``TOKENS`` tokens of ``FEATURES`` float32 features."""
 OUTER = 256
 """``outer_sum``'s vector length: its intermediate is ``OUTER × OUTER`` per example."""
 BUDGET_BYTES = 64 * 2**20
