@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import ARTIFACTS, HTML, site_pages
 
 PAGES = [p.relative_to(HTML).as_posix() for p in site_pages()] if HTML.exists() else []
