@@ -84,7 +84,7 @@ html_theme_options = {
     "use_repository_button": True,
     "use_download_button": True,
     "show_toc_level": 2,
-    "launch_buttons": {"colab_url": "https://colab.research.google.com"},
+    "navbar_persistent": [],  # the sidebar has the search field already
 }
 
 # Copy code, not prompts or output: doctest blocks copy only their '>>> ' / '... ' lines.

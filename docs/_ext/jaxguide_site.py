@@ -127,11 +127,13 @@ class claims_report(nodes.General, nodes.Element):
 
 
 class ClaimsReportDirective(SphinxDirective):
-    """Lists every registered claim with its verdict on each backend."""
+    """Lists every registered claim with its verdict on each backend (``:seed:``: the seeds')."""
+
+    option_spec: ClassVar[dict[str, Any]] = {"seed": directives.flag}
 
     def run(self) -> list[nodes.Node]:
         _report_docs(self.env).add(self.env.docname)
-        return [claims_report()]
+        return [claims_report(seed="seed" in self.options)]
 
 
 _STORED: list[Results] = []
@@ -173,12 +175,12 @@ def claim_rows(app: Sphinx) -> list[dict[str, Any]]:
     return rows
 
 
-def _report_table(app: Sphinx, fromdocname: str) -> nodes.table:
+def _report_table(app: Sphinx, fromdocname: str, seed: bool) -> nodes.table:
     headers = ["Claim", "Kind", "Source", "Verdicts (this build first, then stored results)"]
-    table = nodes.table(classes=["jg-claims-report"])
+    table = nodes.table(classes=["jg-claims-report", "colwidths-given"])
     group = nodes.tgroup(cols=len(headers))
     table += group
-    for width in (50, 10, 20, 20):
+    for width in (38, 9, 18, 35):
         group += nodes.colspec(colwidth=width)
     head = nodes.thead()
     group += head
@@ -186,6 +188,8 @@ def _report_table(app: Sphinx, fromdocname: str) -> nodes.table:
     body = nodes.tbody()
     group += body
     for row in claim_rows(app):
+        if seed and not row["source"].startswith("seed"):
+            continue
         statement = nodes.paragraph()
         statement += nodes.Text(row["statement"] + " ")
         if row["page"]:
@@ -227,7 +231,7 @@ def _row(cells: list[nodes.Node]) -> nodes.row:
 
 def _resolve_reports(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for node in list(doctree.findall(claims_report)):
-        node.replace_self(_report_table(app, docname))
+        node.replace_self(_report_table(app, docname, seed=node.get("seed", False)))
     for node in list(doctree.findall(execution_summary)):
         node.replace_self(_execution_summary(app))
 
