@@ -100,6 +100,7 @@ def make_site(tmp_path: Path) -> Path:
         nb_execution_cache_path = str(execution_cache_path(Path({str(tmp_path / "cache")!r}),
                                                            package=Path({str(package)!r})))
         html_static_path = []
+        html_favicon = None
         html_css_files = []
         html_theme = "basic"
         html_theme_options = {{}}

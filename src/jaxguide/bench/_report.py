@@ -58,7 +58,8 @@ class Table:
         def row(cells: tuple[str, ...]) -> str:
             return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
-        lines = [f"**{self.title}**", "", row(self.header), "|" + "---|" * len(self.header)]
+        title = [f"**{self.title}**", ""] if self.title else []
+        lines = [*title, row(self.header), "|" + "---|" * len(self.header)]
         lines += [row(r) for r in self.rows]
         return "\n".join([*lines, "", *(f"{n}  " for n in self.notes)])
 

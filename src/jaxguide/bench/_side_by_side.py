@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jaxguide.bench._caption import caption
-from jaxguide.bench._report import format_seconds
+from jaxguide.bench._report import Table, format_seconds
 from jaxguide.bench._results import Record, Results
 from jaxguide.bench._stored import differences
 
@@ -39,12 +39,16 @@ def _measured(record: Record) -> str:
 
 def records_table(results: Results) -> str:
     """Every record of ``results`` as a Markdown table."""
-    lines = ["| benchmark | variant | parameters | measured |", "|---|---|---|---|"]
-    for record in results.records:
-        params = ", ".join(f"{k}={v}" for k, v in record.params.items()) or "–"
-        cells = (record.benchmark, record.variant, params, _measured(record))
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines)
+    rows = tuple(
+        (
+            record.benchmark,
+            record.variant,
+            ", ".join(f"{k}={v}" for k, v in record.params.items()) or "–",
+            _measured(record),
+        )
+        for record in results.records
+    )
+    return Table("", ("benchmark", "variant", "parameters", "measured"), rows)._repr_markdown_()
 
 
 @dataclass(frozen=True)
