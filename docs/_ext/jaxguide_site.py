@@ -351,6 +351,25 @@ class NotRunDirective(SphinxDirective):
         return [reason, block]
 
 
+# --- executed notebooks for download ------------------------------------------------------
+def _offer_notebook(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Offer the page's executed notebook (outputs included) in the theme's download menu.
+
+    sphinx-book-theme does this only alongside launch buttons (Binder, Colab), which cannot
+    open a Markdown notebook from the repository; so the site does it here, for every page.
+    """
+    del templatename, doctree
+    executed = Path(app.env.mystnb_config.output_folder) / f"{pagename}.ipynb"
+    if not executed.exists():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_role("claim", ClaimRole())
     app.add_node(claims_report)
@@ -368,4 +387,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("build-finished", _write_claims_json)
+    app.connect("html-page-context", _offer_notebook, priority=400)  # before the theme's
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
