@@ -355,7 +355,7 @@ class NotRunDirective(SphinxDirective):
 def _offer_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Offer the page's executed notebook (outputs included) in the theme's download menu.
+    """Offer the page as a notebook (MyST-NB's copy of it) in the theme's download menu.
 
     sphinx-book-theme does this only alongside launch buttons (Binder, Colab), which cannot
     open a Markdown notebook from the repository; so the site does it here, for every page.

@@ -1,4 +1,4 @@
-"""Each executed page offers itself for download as a Jupyter notebook, outputs included."""
+"""Each executed page offers itself for download as a Jupyter notebook of its code cells."""
 
 from __future__ import annotations
 
