@@ -21,6 +21,3 @@ def test_every_executed_page_links_its_notebook(html_dir: Path) -> None:
         code = [c for c in cells if c["cell_type"] == "code"]
         on_page = [b for b in blocks(source) if b.kind == "executed"]
         assert len(code) == len(on_page) > 0, f"{notebook}: not the page's code cells"
-        assert any(c.get("outputs") for c in code), (
-            f"{notebook}: the executed notebook has no outputs"
-        )
