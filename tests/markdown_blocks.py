@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,3 +102,16 @@ def _options(text: str) -> tuple[str, dict[str, str]]:
         options[match.group(1)] = match.group(2)
         lines.pop(0)
     return "\n".join(lines), options
+
+
+def run_fresh(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` as pasted into a fresh interpreter (8 simulated CPU devices, as the site)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "JAX_NUM_CPU_DEVICES": "8"},
+    )

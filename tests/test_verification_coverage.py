@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from markdown_blocks import Block, blocks, pages
+from markdown_blocks import Block, blocks, pages, run_fresh
 
 
 def test_every_python_block_is_verified(capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,15 +64,7 @@ SNIPPETS = [b for page in pages() for b in blocks(page) if b.kind == "snippet"]
     "snippet", SNIPPETS, ids=[f"{b.path.relative_to(b.path.parents[1])}:{b.line}" for b in SNIPPETS]
 )
 def test_snippet_runs_in_a_fresh_interpreter(snippet: Block, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", snippet.code],
-        check=False,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "JAX_NUM_CPU_DEVICES": "8"},
-    )
+    result = run_fresh(snippet.code, tmp_path)
     assert result.returncode == 0, result.stderr
     if "output" in snippet.options:
         assert result.stdout.split() == snippet.options["output"].split()

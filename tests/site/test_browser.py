@@ -8,15 +8,13 @@ serious or critical accessibility violation beyond the listed exceptions.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import ARTIFACTS, HTML, site_pages
+from markdown_blocks import run_fresh
 
 PAGES = [p.relative_to(HTML).as_posix() for p in site_pages()] if HTML.exists() else []
 
@@ -92,15 +90,7 @@ def test_copy_buttons_copy_runnable_code(page: Any, path: str, tmp_path: Path) -
             " return n && n.classList.contains('jg-snippet-output') ? n.innerText : null; }",
             block.element_handle(),
         )
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            check=False,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, "JAX_NUM_CPU_DEVICES": "8"},
-        )
+        result = run_fresh(code, tmp_path)
         assert result.returncode == 0, f"snippet {i} of {path} failed as copied:\n{result.stderr}"
         if expected is not None:
             assert result.stdout.split() == expected.split(), f"snippet {i} of {path}"
