@@ -13,6 +13,7 @@ import pytest
 
 from jaxguide.bench import (
     DEFAULT_METHOD,
+    SUITES,
     Record,
     Results,
     ResultsError,
@@ -111,8 +112,6 @@ def test_a_bad_results_file_fails_the_build(site: Path) -> None:
 
 
 def test_every_suite_is_on_the_results_page() -> None:
-    from jaxguide.bench import SUITES  # noqa: PLC0415
-
     page_text = (Path(__file__).parents[1] / "docs" / "results" / "hardware.md").read_text()
     missing = [name for name in SUITES if f'across("{name}")' not in page_text]
     assert not missing, f"suites not shown across hardware: {missing}"
