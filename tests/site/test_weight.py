@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+
 from conftest import HTML, site_pages
 
 LIMIT = 1_000_000
