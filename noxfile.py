@@ -88,7 +88,7 @@ def browser(session: nox.Session) -> None:
             f"no browser at {chromium}: `apt-get install chromium` (Debian), or set "
             "JAXGUIDE_CHROMIUM to a Chromium or Chrome executable"
         )
-    install(session, "test", "browser")
+    install(session, "test", "docs", "browser")
     session.run("pytest", "tests/site", *session.posargs, env=DEVICE_ENV)
 
 
