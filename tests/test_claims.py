@@ -6,26 +6,18 @@ import re
 
 import pytest
 
-from jaxguide.bench import DEFAULT_METHOD, Record, Results, Timing, describe_environment
+from factories import results, timing
+from jaxguide.bench import Record, Results
 from jaxguide.claims import REGISTRY, Claim, ClaimFailed, Evidence, NotMeasured, Verdict, verify
 from jaxguide.claims._core import MIME_TYPE
 from jaxguide.claims._registry import register
 
 
 def _results(speedup: float) -> Results:
-    def timing(median: float) -> Timing:
-        return Timing(first_call_s=1, median_s=median, iqr_s=0, min_s=median, loops=1, repeats=3)
-
-    return Results(
-        suite="site-demo",
-        suite_version=1,
-        profile="quick",
-        environment=describe_environment(),
-        method=DEFAULT_METHOD,
-        records=(
-            Record(benchmark="chain", variant="op-by-op", timing=timing(speedup)),
-            Record(benchmark="chain", variant="jit", timing=timing(1.0)),
-        ),
+    return results(
+        "site-demo",
+        Record(benchmark="chain", variant="op-by-op", timing=timing(speedup)),
+        Record(benchmark="chain", variant="jit", timing=timing(1.0)),
     )
 
 

@@ -7,44 +7,37 @@ from pathlib import Path
 
 import pytest
 
+from factories import results as make_results
+from factories import timing
 from jaxguide.bench import (
-    DEFAULT_METHOD,
     SCHEMA,
     Memory,
     Record,
     Results,
     ResultsError,
-    Timing,
-    describe_environment,
     load_results,
 )
 
 
 @pytest.fixture
 def results() -> Results:
-    timing = Timing(first_call_s=0.5, median_s=0.01, iqr_s=0.001, min_s=0.009, loops=3, repeats=5)
-    return Results(
-        suite="demo",
-        suite_version=2,
-        profile="quick",
-        environment=describe_environment(),
-        method=DEFAULT_METHOD,
-        records=(
-            Record(benchmark="add", variant="vmap", params={"batch": 10}, timing=timing),
-            Record(
-                benchmark="add",
-                variant="vmap",
-                params={"batch": 100},
-                status="oom",
-                message="OOM at batch=100",
-            ),
-            Record(
-                benchmark="add",
-                variant="mem",
-                params={"batch": 10},
-                memory=Memory(temp_bytes=1, argument_bytes=2, output_bytes=3),
-            ),
+    return make_results(
+        "demo",
+        Record(benchmark="add", variant="vmap", params={"batch": 10}, timing=timing(0.01, 0.001)),
+        Record(
+            benchmark="add",
+            variant="vmap",
+            params={"batch": 100},
+            status="oom",
+            message="OOM at batch=100",
         ),
+        Record(
+            benchmark="add",
+            variant="mem",
+            params={"batch": 10},
+            memory=Memory(temp_bytes=1, argument_bytes=2, output_bytes=3),
+        ),
+        version=2,
     )
 
 

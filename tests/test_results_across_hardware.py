@@ -11,14 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from factories import results, timing
 from jaxguide.bench import (
-    DEFAULT_METHOD,
     SUITES,
     Record,
     Results,
     ResultsError,
-    Timing,
-    describe_environment,
     differences,
     load_stored,
     side_by_side,
@@ -29,15 +27,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _current() -> Results:
-    timing = Timing(first_call_s=0.1, median_s=1e-4, iqr_s=1e-6, min_s=9e-5, loops=10, repeats=5)
-    return Results(
-        suite="vmap-speed",
-        suite_version=1,
-        profile="quick",
-        environment=describe_environment(),
-        method=DEFAULT_METHOD,
-        records=(Record(benchmark="add", variant="vmap", params={"batch": 10}, timing=timing),),
+    record = Record(
+        benchmark="add", variant="vmap", params={"batch": 10}, timing=timing(1e-4, 1e-6)
     )
+    return results("vmap-speed", record)
 
 
 def test_stored_results_load_and_are_flagged() -> None:
