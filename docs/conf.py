@@ -42,7 +42,11 @@ nitpick_ignore_regex = [
 ]
 # Type aliases in signatures, which autodoc shows by name but does not document as objects.
 nitpick_ignore = [
-    ("py:class", alias) for alias in ("Scalar", "Params", "Status", "Kind", "VerdictStatus")
+    ("py:class", alias)
+    for alias in (
+        "Scalar", "Params", "Status", "Kind", "VerdictStatus", "Outcome", "Quantifier", "Pair",
+        "Call", "Point", "Claim",
+    )
 ]
 suppress_warnings = ["mystnb.unknown_mime_type"]
 

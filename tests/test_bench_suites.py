@@ -10,7 +10,7 @@ import pytest
 
 from jaxguide.bench import PROFILES, page_profile
 from jaxguide.bench.suites import vmap_speed
-from jaxguide.claims import REGISTRY
+from jaxguide.claims import CLAIMS
 
 
 def test_page_profile_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,5 +82,5 @@ def test_primitives_look_inside_nested_jaxprs() -> None:
 
 def test_the_suite_feeds_its_claims() -> None:
     assert {"manual-vs-vmap", "vmap-beats-loop", "jit-vmap-beats-vmap", "vmap-matches-manual"} <= {
-        c.id for c in REGISTRY.values() if c.suite == "vmap-speed"
+        c.id for c in CLAIMS.values() if c.suite == "vmap-speed"
     }

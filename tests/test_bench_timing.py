@@ -13,7 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxguide.bench import Method, count_compiles, time_call
+from jaxguide.bench import count_compiles, time_call, time_calls
+from jaxguide.results import Method
 
 FAST = Method(warmups=1, repeats=3, min_loop_s=0.002)
 
@@ -82,3 +83,25 @@ def test_every_output_leaf_is_waited_for() -> None:
 
     timing = time_call(f, jnp.ones(3), method=Method(warmups=0, repeats=3, min_loop_s=0.0))
     assert timing.min_s >= 0.02
+
+
+def test_compared_calls_are_timed_interleaved() -> None:
+    """After the first calls, warm-ups and calibration, repeats alternate A, B, A, B, …"""
+    log: list[str] = []
+
+    def tagged(tag: str):  # type: ignore[no-untyped-def]
+        f = jax.jit(lambda x: x + 1)
+
+        def call(x: jax.Array) -> jax.Array:
+            log.append(tag)
+            return f(x)
+
+        return call
+
+    method = Method(warmups=0, repeats=4, min_loop_s=0.0)
+    timings = time_calls(
+        {"a": (tagged("a"), (jnp.ones(3),)), "b": (tagged("b"), (jnp.ones(3),))}, method
+    )
+    assert [t.repeats for t in timings.values()] == [4, 4]
+    assert log[-8:] == ["a", "b"] * 4  # with min_loop_s=0 each repeat is a loop of one call
+    assert all(t.loops == 1 for t in timings.values())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import re
 
-from jaxguide.bench import DEFAULT_METHOD, Results, caption, describe_environment
+from jaxguide.bench import DEFAULT_METHOD, caption, describe_environment
+from jaxguide.results import Results
 
 
 def test_caption_has_every_field_and_the_file() -> None:

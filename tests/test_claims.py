@@ -1,75 +1,331 @@
-"""Claims: evaluation, verdicts and their rendering, and strict failures."""
+"""Claims: every one can say yes and no, strict means measured, the comparison rule, badges."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 
 import pytest
 
-from factories import results, timing
-from jaxguide.bench import Record, Results
-from jaxguide.claims import REGISTRY, Claim, ClaimFailed, Evidence, NotMeasured, Verdict, verify
-from jaxguide.claims._core import MIME_TYPE
-from jaxguide.claims._registry import register
+from factories import (
+    broken,
+    fixture,
+    results,
+    scaled_memory,
+    set_first_call,
+    set_ratio,
+    timing,
+    with_values,
+    without,
+)
+from jaxguide.bench import SUITES
+from jaxguide.claims import (
+    CLAIMS,
+    MIME_TYPE,
+    ClaimFailed,
+    Evidence,
+    MeasuredClaim,
+    StrictClaim,
+    Verdict,
+    verify,
+)
+from jaxguide.results import Record, Results, Threshold, compare
+
+Perturb = Callable[[Results], Results]
 
 
-def _results(speedup: float) -> Results:
-    return results(
+def _every(benchmarks: tuple[str, ...], slow: str, fast: str, ratio: float) -> Perturb:
+    def perturb(r: Results) -> Results:
+        for b in benchmarks:
+            r = set_ratio(r, b, slow, fast, ratio)
+        return r
+
+    return perturb
+
+
+def _chunks_vs_vmap(ratio: float) -> Perturb:
+    """Every chunk size of the timed attention takes ``ratio`` × vmap's (constant) time."""
+
+    def perturb(r: Results) -> Results:
+        vmap = r.timing("attention-timed", "vmap").median_s
+
+        def change(record: Record) -> Record:
+            if record.benchmark != "attention-timed" or record.timing is None:
+                return record
+            seconds = vmap if record.variant == "vmap" else vmap * ratio
+            t = record.timing.model_copy(update={"samples_s": (seconds,) * 7})
+            return record.model_copy(update={"timing": t})
+
+        return r.model_copy(update={"records": tuple(change(x) for x in r.records)})
+
+    return perturb
+
+
+def _jacobian(ratio: float) -> Perturb:
+    def perturb(r: Results) -> Results:
+        r = set_ratio(r, "jacobian", "jacrev", "jacfwd", ratio, shape="tall")
+        return set_ratio(r, "jacobian", "jacfwd", "jacrev", ratio, shape="wide")
+
+    return perturb
+
+
+def _same(r: Results) -> Results:
+    return r
+
+
+SPEED = ("add", "where", "mlp")
+
+# For every claim: a perturbation of real records under which it must hold, and one under
+# which it must not. A claim missing here fails `test_every_claim_can_say_yes_and_no`.
+PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
+    "manual-vs-vmap": (
+        lambda r: set_ratio(r, "add", "vmap", "manual", 1.2),
+        lambda r: set_ratio(r, "add", "vmap", "manual", 5.0),
+    ),
+    "manual-vs-vmap-jit": (
+        lambda r: set_ratio(r, "add", "jit_vmap", "jit_manual", 1.0),
+        lambda r: set_ratio(r, "add", "jit_vmap", "jit_manual", 2.0),
+    ),
+    "vmap-beats-loop": (_every(SPEED, "loop", "vmap", 10), _every(SPEED, "loop", "vmap", 1.0)),
+    "jit-vmap-beats-vmap": (
+        _every(SPEED, "vmap", "jit_vmap", 10),
+        _every(SPEED, "vmap", "jit_vmap", 1.5),
+    ),
+    "vmap-matches-manual": (
+        _same,
+        lambda r: with_values(r, "where", "equivalence", max_abs_diff=math.nan),
+    ),
+    "vmap-materializes-batch": (
+        _same,
+        lambda r: scaled_memory(r, "attention", "vmap", 0.5),
+    ),
+    "chunking-cuts-memory-k-fold": (
+        _same,
+        lambda r: scaled_memory(r, "attention", "chunked_vmap", 20),
+    ),
+    "chunking-costs-time": (_chunks_vs_vmap(2.0), _chunks_vs_vmap(0.7)),
+    "grad-chunking-needs-remat": (
+        _same,
+        lambda r: scaled_memory(r, "grad", "batch-loss", 0.1, chunk=32),
+    ),
+    "jit-speeds-up-mlp": (
+        lambda r: set_ratio(r, "mlp-forward", "op-by-op", "jit", 3),
+        lambda r: set_ratio(r, "mlp-forward", "op-by-op", "jit", 1),
+    ),
+    "jit-first-call": (
+        lambda r: set_first_call(r, "mlp-forward", "jit", 50),
+        lambda r: set_first_call(r, "mlp-forward", "jit", 3),
+    ),
+    "jit-one-compile-per-signature": (
+        _same,
+        lambda r: with_values(r, "recompilation", "trace-log", traces=6, compiles=6),
+    ),
+    "jit-unrolled-loop-compile": (
+        lambda r: set_ratio(r, "compile", "unrolled", "fori_loop", 5),
+        lambda r: set_ratio(r, "compile", "unrolled", "fori_loop", 1),
+    ),
+    "value-and-grad-one-pass": (
+        _same,
+        lambda r: with_values(r, "value-and-grad", "jaxpr", value_and_grad_tanh=4),
+    ),
+    "value-and-grad-faster": (
+        lambda r: set_ratio(r, "value-and-grad", "separate", "value_and_grad", 2),
+        lambda r: set_ratio(r, "value-and-grad", "separate", "value_and_grad", 1),
+    ),
+    "xla-dedups-forward-pass": (
+        _same,
+        lambda r: with_values(r, "value-and-grad", "jaxpr", compiled_one_jit_tanh=4),
+    ),
+    "jacfwd-tall-jacrev-wide": (_jacobian(3), _jacobian(0.5)),
+    "jit-vmap-same-jaxpr": (_same, lambda r: with_values(r, "vmap-jit", "jaxpr", same_jaxpr=False)),
+    "vmap-jit-overhead": (
+        lambda r: set_ratio(r, "vmap-jit", "vmap_jit", "jit_vmap", 3),
+        lambda r: set_ratio(r, "vmap-jit", "vmap_jit", "jit_vmap", 1),
+    ),
+    "per-example-grads-vmap-beats-loop": (
+        lambda r: set_ratio(r, "per-example-grads", "loop", "vmap", 3),
+        lambda r: set_ratio(r, "per-example-grads", "loop", "vmap", 1),
+    ),
+    "parallel-forms-agree": (
+        _same,
+        lambda r: with_values(r, "agreement", "psum", shard_map_vs_pmap=math.nan),
+    ),
+    "data-parallel-step-matches-one-device": (
+        _same,
+        lambda r: with_values(r, "agreement", "train_step", pmap_vs_one_device=1e-3),
+    ),
+    "pmap-one-device-like-vmap": (
+        _same,
+        lambda r: with_values(r, "one-device", "pmap", max_abs_diff_vs_vmap=0.5),
+    ),
+    "pmap-one-device-slower": (
+        lambda r: set_ratio(r, "one-device", "pmap", "jit_vmap", 3, devices=1),
+        lambda r: set_ratio(r, "one-device", "pmap", "jit_vmap", 1, devices=1),
+    ),
+    "vmap-one-device-pmap-spreads": (
+        _same,
+        lambda r: with_values(r, "placement", "both", pmap_devices=1),
+    ),
+    "pmap-dispatch-costs-more": (
+        lambda r: set_ratio(r, "dispatch", "pmap", "jit_shard_map", 3),
+        lambda r: set_ratio(r, "dispatch", "pmap", "jit_shard_map", 1),
+    ),
+    "demo-jit-fuses-chain": (
+        lambda r: set_ratio(r, "chain", "op-by-op", "jit", 3),
+        lambda r: set_ratio(r, "chain", "op-by-op", "jit", 1),
+    ),
+}
+
+
+def test_every_claim_can_say_yes_and_no() -> None:
+    assert set(PERTURBATIONS) == set(CLAIMS), "give each new claim its two perturbations"
+
+
+@pytest.mark.parametrize("claim_id", sorted(CLAIMS))
+def test_claim_holds_and_fails_on_perturbed_real_records(claim_id: str) -> None:
+    claim = CLAIMS[claim_id]
+    real = fixture(claim.suite)
+    assert claim.evaluate(real).status not in ("not-measured", "not-applicable"), (
+        f"the fixture run does not measure {claim_id}"
+    )
+    make_hold, make_fail = PERTURBATIONS[claim_id]
+    assert claim.evaluate(make_hold(real)).status == "holds"
+    assert claim.evaluate(make_fail(real)).status == "fails"
+
+
+@pytest.mark.parametrize("claim_id", sorted(CLAIMS))
+def test_every_claim_reads_what_its_suite_declares(claim_id: str) -> None:
+    claim = CLAIMS[claim_id]
+    assert claim.suite in SUITES, f"{claim_id}: no suite {claim.suite!r}"
+    assert claim.reads, f"{claim_id} reads nothing"
+    undeclared = claim.reads - SUITES[claim.suite].produces
+    assert not undeclared, f"{claim_id} reads {sorted(undeclared)}, which its suite never writes"
+
+
+def test_fixture_runs_are_of_the_current_suites() -> None:
+    for name, suite in SUITES.items():
+        assert fixture(name).suite_version == suite.version, (
+            f"tests/fixtures/results/{name}.json is stale: see tests/fixtures/README.md"
+        )
+
+
+STRICT = sorted(c.id for c in CLAIMS.values() if isinstance(c, StrictClaim))
+
+
+@pytest.mark.parametrize("claim_id", STRICT)
+def test_strict_claim_with_its_records_removed_stops_the_build(claim_id: str) -> None:
+    claim = CLAIMS[claim_id]
+    real = fixture(claim.suite)
+    for benchmark, variant in claim.reads:
+        real = without(real, benchmark, variant)
+    with pytest.raises(ClaimFailed, match=rf"strict claim '{claim_id}' is not measured"):
+        verify(claim_id, real)
+
+
+@pytest.mark.parametrize("claim_id", STRICT)
+def test_strict_claim_whose_measurement_crashed_stops_the_build(claim_id: str) -> None:
+    claim = CLAIMS[claim_id]
+    benchmark, variant = min(claim.reads)
+    with pytest.raises(ClaimFailed, match=r"is not measured: .*RuntimeError.*boom"):
+        verify(claim_id, broken(fixture(claim.suite), benchmark, variant))
+
+
+def test_strict_failure_is_one_line_naming_claim_sentence_and_values() -> None:
+    real = fixture("transforms-vmap")
+    with pytest.raises(ClaimFailed) as caught:
+        verify("jit-vmap-same-jaxpr", with_values(real, "vmap-jit", "jaxpr", same_jaxpr=False))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("strict claim 'jit-vmap-same-jaxpr' does not hold on cpu: jaxprs")
+    assert CLAIMS["jit-vmap-same-jaxpr"].statement in message
+
+
+def test_measured_claim_never_raises() -> None:
+    real = fixture("site-demo")
+    verdict = verify("demo-jit-fuses-chain", set_ratio(real, "chain", "op-by-op", "jit", 1))
+    assert verdict.status == "fails"
+
+
+def test_a_predicate_sees_only_what_its_claim_reads() -> None:
+    seen: list[set[tuple[str, str]]] = []
+
+    def spy(r: Results) -> Evidence:
+        seen.append({(x.benchmark, x.variant) for x in r.records})
+        return Evidence(holds=True, figure="")
+
+    claim = StrictClaim(
+        id="spy",
+        statement="S.",
+        suite="vmap-speed",
+        reads=frozenset({("add", "vmap")}),
+        predicate=spy,
+    )
+    assert claim.evaluate(fixture("vmap-speed")).status == "holds"
+    assert seen == [{("add", "vmap")}]
+
+
+def test_unknown_claim_names_the_catalog() -> None:
+    with pytest.raises(KeyError, match=r"_catalog\.py"):
+        verify("no-such-claim", fixture("site-demo"))
+
+
+def test_inconclusive_is_its_own_verdict_never_holds() -> None:
+    noisy = results(
         "site-demo",
-        Record(benchmark="chain", variant="op-by-op", timing=timing(speedup)),
-        Record(benchmark="chain", variant="jit", timing=timing(1.0)),
+        Record(benchmark="chain", variant="op-by-op", timing=timing(1.05, spread=0.3)),
+        Record(benchmark="chain", variant="jit", timing=timing(1.0, spread=0.3)),
     )
+    verdict = CLAIMS["demo-jit-fuses-chain"].evaluate(noisy)
+    assert verdict.status == "inconclusive"
+    assert verdict.text.startswith("inconclusive on cpu: 1.05× [")
+    assert verdict.text.endswith("; threshold ≥ 1.1×")
+    assert verdict.icon == "?"
 
 
-def _claim(kind: str, holds: bool, backends: tuple[str, ...] = ()) -> Claim:
-    return Claim(
-        id=f"test-{kind}-{holds}-{len(backends)}",
-        statement="A test statement.",
-        kind=kind,  # type: ignore[arg-type]
-        suite="site-demo",
-        predicate=lambda r: Evidence(holds=holds, figure="2.0×", values={"x": 2.0}),
-        backends=backends,
-    )
+def test_comparison_interval_straddles_only_where_samples_overlap() -> None:
+    fast = [1.0, 1.02, 0.98, 1.01, 0.99]
+    assert compare([2 * x for x in fast], fast, Threshold(at_least=1.5)).outcome == "holds"
+    assert compare(fast, fast, Threshold(at_least=1.5)).outcome == "fails"
+    two_sided = Threshold(at_least=0.9, at_most=1.1)
+    assert compare(fast, fast, two_sided).outcome == "holds"
+    assert compare([3 * x for x in fast], fast, two_sided).outcome == "fails"
+    with pytest.raises(ValueError, match="finite"):
+        compare([math.nan], fast, Threshold(at_least=1))
 
 
-def test_measured_claim_verdicts() -> None:
-    demo = REGISTRY["demo-jit-fuses-chain"]
-    assert demo.evaluate(_results(5.0)).status == "holds"
-    fails = demo.evaluate(_results(0.5))
-    assert fails.status == "fails"
-    assert fails.text == "does not hold on cpu: 0.5× faster"
-    assert fails.values["speedup"] == pytest.approx(0.5)
-
-
-def test_not_measured_is_never_holding() -> None:
-    verdict = REGISTRY["demo-jit-fuses-chain"].evaluate(None)
-    assert verdict.status == "not-measured"
-    assert verdict.text == "not yet measured"
-    empty = _results(2.0).model_copy(update={"records": ()})
-    assert REGISTRY["demo-jit-fuses-chain"].evaluate(empty).status == "not-measured"
+def test_most_of_the_comparisons() -> None:
+    real = fixture("vmap-speed")
+    loop = CLAIMS["vmap-beats-loop"]
+    assert isinstance(loop, MeasuredClaim)
+    assert loop.over == "most"
+    mostly = _every(SPEED, "loop", "vmap", 10)(real)
+    one_fails = set_ratio(mostly, "add", "loop", "vmap", 1.0, batch=10)
+    assert loop.evaluate(one_fails).status == "holds"
+    assert loop.evaluate(_every(SPEED, "loop", "vmap", 1.0)(real)).status == "fails"
 
 
 def test_backends_a_claim_is_not_meant_for() -> None:
-    verdict = _claim("measured", True, backends=("gpu",)).evaluate(_results(2.0))
-    assert verdict.status == "not-applicable"
-    assert verdict.text == "not meant for cpu"
+    claim = StrictClaim(
+        id="gpu-only",
+        statement="G.",
+        suite="site-demo",
+        reads=frozenset(),
+        backends=("gpu",),
+        predicate=lambda r: Evidence(holds=True, figure=""),
+    )
+    verdict = claim.evaluate(fixture("site-demo"))
+    assert (verdict.status, verdict.text) == ("not-applicable", "not meant for cpu")
 
 
-def test_strict_failure_raises_with_claim_and_values() -> None:
-    claim = _claim("strict", False)
-    register(claim)
-    try:
-        with pytest.raises(ClaimFailed, match=r"strict claim 'test-strict-False-0'.*'x': 2\.0"):
-            verify(claim.id, _results(2.0))
-    finally:
-        del REGISTRY[claim.id]
+def test_not_applicable_on_one_device_does_not_stop_the_build() -> None:
+    one_device = with_values(fixture("parallel"), "placement", "both", rows=1, pmap_devices=1)
+    assert verify("vmap-one-device-pmap-spreads", one_device).status == "not-applicable"
 
 
-def test_measured_failure_does_not_raise() -> None:
-    assert verify("demo-jit-fuses-chain", _results(0.5)).status == "fails"
-
-
-@pytest.mark.parametrize("status", ["holds", "fails", "not-measured", "not-applicable"])
+@pytest.mark.parametrize(
+    "status", ["holds", "fails", "inconclusive", "not-measured", "not-applicable"]
+)
 def test_badge_renders_words_not_colour_alone(status: str) -> None:
     verdict = Verdict(claim="c", kind="measured", status=status, backend="cpu", figure="3×")  # type: ignore[arg-type]
     bundle = verdict._repr_mimebundle_()
@@ -77,34 +333,14 @@ def test_badge_renders_words_not_colour_alone(status: str) -> None:
     assert f"jg-{status}" in html
     words = re.sub(r"<[^>]+>", "", html)
     assert verdict.text in words
-    assert verdict.text.split()[0] in {"holds", "does", "not"}
+    assert verdict.text.split()[0] in {"holds", "does", "not", "inconclusive"}
     assert Verdict.model_validate(bundle[MIME_TYPE]) == verdict
 
 
-def test_registry_is_well_formed() -> None:
-    assert set(REGISTRY) >= {
-        "manual-vs-vmap",
-        "vmap-beats-loop",
-        "jit-vmap-beats-vmap",
-        "vmap-matches-manual",
-        "demo-jit-fuses-chain",
-    }
-    for claim_id, claim in REGISTRY.items():
+def test_catalog_is_well_formed() -> None:
+    for claim_id, claim in CLAIMS.items():
         assert claim.id == claim_id
         assert re.fullmatch(r"[a-z0-9-]+", claim_id)
         assert claim.statement.endswith(".")
-        assert claim.kind in ("strict", "measured")
-
-
-def test_duplicate_ids_are_refused() -> None:
-    with pytest.raises(ValueError, match="registered twice"):
-        register(REGISTRY["demo-jit-fuses-chain"])
-
-
-def test_predicate_may_say_not_measured() -> None:
-    def missing(results: Results) -> Evidence:
-        raise NotMeasured("no such record")
-
-    claim = Claim(id="x", statement="X.", kind="strict", suite="s", predicate=missing)
-    verdict = claim.evaluate(_results(1.0))
-    assert (verdict.status, verdict.text) == ("not-measured", "not yet measured: no such record")
+        if isinstance(claim, MeasuredClaim):
+            assert claim.threshold.at_least >= 0.9 or claim.threshold.at_most < math.inf

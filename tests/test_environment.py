@@ -8,8 +8,9 @@ from pathlib import Path
 import jax
 import pytest
 
-from jaxguide.bench import Environment, describe_environment
+from jaxguide.bench import describe_environment
 from jaxguide.bench._environment import cpu_model, git_commit
+from jaxguide.results import Environment
 
 
 def test_describes_this_process() -> None:

@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 from jax import lax
 
-from jaxguide.bench import Method, Results, describe_environment
-from jaxguide.bench._suites import PROFILES
+from jaxguide.bench import PROFILES, describe_environment
 from jaxguide.bench.suites.transforms import RECOMPILATION_CALLS, _recompilation
-from jaxguide.claims import REGISTRY
+from jaxguide.claims import CLAIMS
 from jaxguide.examples.jit import (
     compiled_ops,
     init_mlp,
@@ -23,6 +22,7 @@ from jaxguide.examples.jit import (
     newton_sqrt,
     newton_sqrt_unrolled,
 )
+from jaxguide.results import Method, Results
 
 
 def test_jitted_mlp_matches_unjitted() -> None:
@@ -101,7 +101,7 @@ def test_python_if_on_tracer_raises() -> None:
 
 
 def test_recompilation_claim_holds_on_fresh_measurement() -> None:
-    records = tuple(thunk() for thunk in _recompilation(PROFILES["quick"]))
+    records = tuple(point() for point in _recompilation(PROFILES["quick"]))
     results = Results(
         suite="transforms-jit",
         suite_version=1,
@@ -110,6 +110,6 @@ def test_recompilation_claim_holds_on_fresh_measurement() -> None:
         method=Method(warmups=0, repeats=1, min_loop_s=0),
         records=records,
     )
-    verdict = REGISTRY["jit-one-compile-per-signature"].evaluate(results)
+    verdict = CLAIMS["jit-one-compile-per-signature"].evaluate(results)
     assert verdict.status == "holds", verdict.figure
     assert verdict.values["traces"] == 4

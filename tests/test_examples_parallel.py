@@ -10,8 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxguide.bench import Method, Profile, run_suite
-from jaxguide.claims import REGISTRY
+from jaxguide.bench import SUITES, Profile
+from jaxguide.claims import CLAIMS, StrictClaim
 from jaxguide.examples.parallel import (
     EXAMPLES,
     LEARNING_RATE,
@@ -22,6 +22,7 @@ from jaxguide.examples.parallel import (
     psum_pmap,
     train_step_pmap,
 )
+from jaxguide.results import Method
 
 N = jax.device_count()
 
@@ -108,7 +109,7 @@ def tiny_suite() -> Any:
         max_loop_batch=10,
         point_timeout_s=60,
     )
-    return run_suite("parallel", profile)
+    return SUITES["parallel"].run(profile)
 
 
 def test_every_point_of_the_suite_runs(tiny_suite: Any) -> None:
@@ -118,9 +119,11 @@ def test_every_point_of_the_suite_runs(tiny_suite: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "claim_id", sorted(c.id for c in REGISTRY.values() if c.suite == "parallel")
+    "claim_id",
+    sorted(c.id for c in CLAIMS.values() if c.suite == "parallel" and isinstance(c, StrictClaim)),
 )
-def test_parallel_claims_evaluate(claim_id: str, tiny_suite: Any) -> None:
-    verdict = REGISTRY[claim_id].evaluate(tiny_suite)
-    expected = {"holds"} if verdict.kind == "strict" else {"holds", "fails"}
-    assert verdict.status in expected, verdict.text
+def test_strict_parallel_claims_hold_on_a_fresh_run(claim_id: str, tiny_suite: Any) -> None:
+    """Timing claims are judged by the site, not asserted here (a loaded machine may fail them);
+    their ability to fail and hold is tested on perturbed records in test_claims.py."""
+    verdict = CLAIMS[claim_id].evaluate(tiny_suite)
+    assert verdict.status == "holds", verdict.text

@@ -9,9 +9,10 @@ import pytest
 
 from factories import results as make_results
 from factories import timing
-from jaxguide.bench import (
+from jaxguide.results import (
     SCHEMA,
     Memory,
+    NotMeasured,
     Record,
     Results,
     ResultsError,
@@ -23,7 +24,7 @@ from jaxguide.bench import (
 def results() -> Results:
     return make_results(
         "demo",
-        Record(benchmark="add", variant="vmap", params={"batch": 10}, timing=timing(0.01, 0.001)),
+        Record(benchmark="add", variant="vmap", params={"batch": 10}, timing=timing(0.01, 0.1)),
         Record(
             benchmark="add",
             variant="vmap",
@@ -64,12 +65,13 @@ def test_spread_is_relative(results: Results) -> None:
     ("text", "message"),
     [
         ('{"schema": "jaxguide-results/0", "suite": "x"}', "schema 'jaxguide-results/0', expected"),
-        ('{"schema": "jaxguide-results/1", "suite": "x"', "not a jaxguide-results/1 file"),
-        ("", "not a jaxguide-results/1 file"),
-        ('{"schema": "jaxguide-results/1", "suite": 3}', "first: suite"),
-        ("[1, 2]", "not a jaxguide-results/1 file"),
+        ('{"schema": "jaxguide-results/1", "suite": "x"}', "measure again with this version"),
+        ('{"schema": "jaxguide-results/2", "suite": "x"', "not a jaxguide-results/2 file"),
+        ("", "not a jaxguide-results/2 file"),
+        ('{"schema": "jaxguide-results/2", "suite": 3}', "first: suite"),
+        ("[1, 2]", "not a jaxguide-results/2 file"),
     ],
-    ids=["other-version", "truncated", "empty", "wrong-type", "not-an-object"],
+    ids=["other-version", "older-version", "truncated", "empty", "wrong-type", "not-an-object"],
 )
 def test_bad_files_are_named(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.json"
@@ -89,3 +91,24 @@ def test_truncated_real_file(tmp_path: Path, results: Results) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ResultsError, match="cannot read"):
         load_results(tmp_path / "nope.json")
+
+
+def test_queries_name_what_is_missing_or_why_it_failed(results: Results) -> None:
+    assert results.timing("add", "vmap", batch=10).median_s == pytest.approx(0.01)
+    assert results.memory("add", "mem").temp_bytes == 1
+    with pytest.raises(NotMeasured, match=r"add/vmap \{'batch': 100\}: oom: OOM at batch=100"):
+        results.record("add", "vmap", batch=100)
+    with pytest.raises(NotMeasured, match="no add/loop record in suite 'demo'"):
+        results.timing("add", "loop")
+    with pytest.raises(NotMeasured, match="no timing"):
+        results.timing("add", "mem")
+    assert sorted(results.by("batch", "add", "vmap")) == [10]
+
+
+def test_timing_keeps_its_samples(results: Results) -> None:
+    timing = results.timing("add", "vmap")
+    assert len(timing.samples_s) == 7
+    assert timing.min_s == min(timing.samples_s)
+    assert json.loads(results.to_json())["records"][0]["timing"]["samples_s"] == list(
+        timing.samples_s
+    )

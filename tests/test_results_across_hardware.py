@@ -11,16 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from factories import results, timing
-from jaxguide.bench import (
-    SUITES,
-    Record,
-    Results,
-    ResultsError,
-    differences,
-    load_stored,
-    side_by_side,
-)
+from factories import fixture, results, timing, with_values
+from jaxguide.bench import SUITES, side_by_side
+from jaxguide.results import Record, Results, ResultsError, differences, load_stored
 from tiny_site import build, cell, index, page
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -74,10 +67,10 @@ def test_the_page_renders_both_columns(site: Path) -> None:
         "Hardware",
         cell(f"""
         from pathlib import Path
-        from jaxguide.bench import (DEFAULT_METHOD, Record, Results, Timing,
-                                    describe_environment, load_stored, side_by_side)
-        t = Timing(first_call_s=0.1, median_s=1e-4, iqr_s=1e-6, min_s=9e-5, loops=10, repeats=5)
-        current = Results(suite="vmap-speed", suite_version=1, profile="quick",
+        from jaxguide.bench import DEFAULT_METHOD, describe_environment, side_by_side
+        from jaxguide.results import Record, Results, Timing, load_stored
+        t = Timing(first_call_s=0.1, samples_s=(9e-5, 1e-4, 1.01e-4), loops=10)
+        current = Results(suite="vmap-speed", suite_version=2, profile="quick",
                           environment=describe_environment(), method=DEFAULT_METHOD,
                           records=(Record(benchmark="add", variant="vmap", params={{"batch": 10}},
                                           timing=t),))
@@ -102,6 +95,18 @@ def test_a_bad_results_file_fails_the_build(site: Path) -> None:
     result = build(site)
     assert result.returncode != 0
     assert "broken.json" in result.stderr
+
+
+def test_a_stored_file_failing_a_strict_claim_fails_the_build(site: Path) -> None:
+    data = site / "results" / "data"
+    data.mkdir(parents=True)
+    bad = with_values(fixture("transforms-vmap"), "vmap-jit", "jaxpr", same_jaxpr=False)
+    bad.save(data / "other-machine.json")
+    (site / "index.md").write_text("# Site\n")
+    result = build(site)
+    assert result.returncode != 0
+    assert "other-machine.json" in result.stderr
+    assert "strict claim 'jit-vmap-same-jaxpr' does not hold" in result.stderr
 
 
 def test_every_suite_is_on_the_results_page() -> None:

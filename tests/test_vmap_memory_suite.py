@@ -6,10 +6,10 @@ import jax
 import numpy as np
 import pytest
 
-from jaxguide.bench import Memory, Record, Results, describe_environment
-from jaxguide.bench._suites import PROFILES
+from jaxguide.bench import PROFILES, describe_environment
 from jaxguide.bench.suites import vmap_memory
-from jaxguide.claims import REGISTRY
+from jaxguide.claims import CLAIMS
+from jaxguide.results import Memory, Record, Results
 
 
 def test_variants_compute_the_same() -> None:
@@ -53,13 +53,13 @@ def results(temps: dict[tuple[str, int, int], int]) -> Results:
 def test_k_fold_claim(chunked_temp: int, holds: bool) -> None:
     """Chunks of 64 out of 1024 (k = 16): a cut from 8-fold to 32-fold holds."""
     r = results({("vmap", 1024, 1024): 102_400, ("chunked_vmap", 1024, 64): chunked_temp})
-    verdict = REGISTRY["chunking-cuts-memory-k-fold"].evaluate(r)
+    verdict = CLAIMS["chunking-cuts-memory-k-fold"].evaluate(r)
     assert verdict.status == ("holds" if holds else "fails")
 
 
 def test_materialization_claim_fails_when_vmap_keeps_less_than_the_batch() -> None:
     temps = {("vmap", 256, 256): 25_600, ("sequential", 256, 1): 10}
-    assert REGISTRY["vmap-materializes-batch"].evaluate(results(temps)).status == "holds"
+    assert CLAIMS["vmap-materializes-batch"].evaluate(results(temps)).status == "holds"
     temps[("vmap", 1024, 1024)] = 1000  # less than the batch's 102,400 bytes of weights
     temps[("sequential", 1024, 1)] = 10
-    assert REGISTRY["vmap-materializes-batch"].evaluate(results(temps)).status == "fails"
+    assert CLAIMS["vmap-materializes-batch"].evaluate(results(temps)).status == "fails"

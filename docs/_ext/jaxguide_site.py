@@ -30,9 +30,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
-from jaxguide.bench import Results, ResultsError, load_stored
-from jaxguide.claims import REGISTRY, Verdict
-from jaxguide.claims._core import MIME_TYPE
+from jaxguide.claims import CLAIMS, MIME_TYPE, ClaimFailed, Verdict, check_strict, verdicts
+from jaxguide.results import Results, ResultsError, load_results
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ class ClaimRole(SphinxRole):
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         claim_id = self.text.strip()
-        if claim_id not in REGISTRY:
+        if claim_id not in CLAIMS:
             msg = self.inliner.reporter.error(f"unknown claim {claim_id!r}", line=self.lineno)
             return [], [msg]
         try:
@@ -140,19 +139,26 @@ _STORED: list[Results] = []
 
 
 def _load_stored(app: Sphinx) -> None:
-    """Read the stored results files once per build; a bad one fails the build, named."""
+    """Read the stored results files once per build. A file that cannot be read, or on which
+    a strict claim fails or is not measured, is rejected: the build fails, naming both."""
     _STORED.clear()
-    try:
-        _STORED.extend(load_stored(Path(app.confdir) / app.config.jaxguide_results_dir))
-    except ResultsError as exc:
-        logger.error("bad results file: %s", exc)
+    for path in sorted((Path(app.confdir) / app.config.jaxguide_results_dir).glob("*.json")):
+        try:
+            results = load_results(path)
+            for verdict in verdicts(results):
+                check_strict(verdict, where=str(path))
+        except (ResultsError, ClaimFailed) as exc:
+            logger.error("rejected results file: %s", exc)
+            continue
+        _STORED.append(results)
+    _STORED.sort(key=lambda r: (r.environment.backend, r.environment.date))
 
 
 def claim_rows(app: Sphinx) -> list[dict[str, Any]]:
     """Every registered claim, where the site shows it, and its verdicts (this build first)."""
     seen = _claims(app.env)
     rows = []
-    for claim in REGISTRY.values():
+    for claim in CLAIMS.values():
         home = seen.get(claim.id)
         this_build = (
             Verdict.model_validate(home["verdict"])

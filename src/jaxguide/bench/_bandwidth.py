@@ -7,8 +7,8 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-from jaxguide.bench._results import Method, Record, Results
 from jaxguide.bench._timing import time_call
+from jaxguide.results import Method, NotMeasured, Record, Results
 
 __all__ = ["bandwidth_point", "copy_bandwidth", "measured_bandwidth"]
 
@@ -20,7 +20,7 @@ def copy_bandwidth(nbytes: int, method: Method) -> Record:
     steady-state median; it is stored as ``values["bytes_per_s"]`` of a record with
     benchmark ``"bandwidth"`` and variant ``"copy"``.
 
-    >>> from jaxguide.bench import Method
+    >>> from jaxguide.results import Method
     >>> r = copy_bandwidth(2**20, Method(warmups=1, repeats=3, min_loop_s=0.001))
     >>> r.benchmark, r.variant, r.params
     ('bandwidth', 'copy', {'bytes': 1048576})
@@ -49,9 +49,9 @@ def bandwidth_point(nbytes: int, method: Method) -> Callable[[], Record]:
 def measured_bandwidth(results: Results) -> float:
     """The copy bandwidth, bytes per second, that ``results`` measured in the same run.
 
-    Raises :class:`LookupError` when the results hold no successful copy record.
+    Raises :class:`~jaxguide.results.NotMeasured` when the results hold no successful copy record.
     """
     for record in results.select("bandwidth", "copy"):
         if record.status == "ok":
             return float(record.values["bytes_per_s"])
-    raise LookupError(f"suite {results.suite!r}: no bandwidth/copy record")
+    raise NotMeasured(f"suite {results.suite!r}: no bandwidth/copy record")

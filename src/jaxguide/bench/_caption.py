@@ -6,7 +6,7 @@ import base64
 import html
 from dataclasses import dataclass
 
-from jaxguide.bench._results import Results
+from jaxguide.results import CONFIDENCE, Results
 
 __all__ = ["Caption", "caption"]
 
@@ -44,7 +44,8 @@ class Caption:
 def caption(results: Results, filename: str | None = None) -> Caption:
     """The provenance caption for ``results``, with the file behind it downloadable.
 
-    >>> from jaxguide.bench import Method, Results, describe_environment
+    >>> from jaxguide.bench import describe_environment
+    >>> from jaxguide.results import Method, Results
     >>> r = Results(suite="demo", suite_version=1, profile="quick",
     ...             environment=describe_environment(), method=Method(warmups=1, repeats=5,
     ...             min_loop_s=0.02))
@@ -54,7 +55,7 @@ def caption(results: Results, filename: str | None = None) -> Caption:
     Software: jax ... / jaxlib ..., Python ...
     XLA flags: ...
     Build: commit ..., ...Z
-    Method: suite demo v1, profile quick; first call timed apart; 1 warm-up discarded; 5 repeats of a loop of at least 0.02 s; median and IQR
+    Method: suite demo v1, profile quick; first call timed apart; 1 warm-up discarded; 5 repeats of a loop of at least 0.02 s, interleaved across the variants compared; median and IQR; ratios with 95% bootstrap intervals
     """
     env, method = results.environment, results.method
     warmups = f"{method.warmups} warm-up{'s' if method.warmups != 1 else ''} discarded"
@@ -72,7 +73,8 @@ def caption(results: Results, filename: str | None = None) -> Caption:
             (
                 f"suite {results.suite} v{results.suite_version}, profile {results.profile}; "
                 f"first call timed apart; {warmups}; {method.repeats} repeats of a loop of at "
-                f"least {method.min_loop_s:g} s; {method.statistic} and IQR"
+                f"least {method.min_loop_s:g} s, interleaved across the variants compared; "
+                f"{method.statistic} and IQR; ratios with {CONFIDENCE:.0%} bootstrap intervals"
             ),
         ),
     )

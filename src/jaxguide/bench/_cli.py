@@ -1,4 +1,4 @@
-"""``python -m jaxguide.bench``: list the suites, run them, report on results files.
+"""``python -m jaxguide.bench``: list the suites, run them, report on results files (claims too).
 
 Misuse (an unknown suite, a bad size list, an unwritable path, an unknown backend, a GPU
 asked for where there is none) exits with status 2 and a one-line message.
@@ -18,8 +18,10 @@ import jax
 from tqdm import tqdm
 
 from jaxguide.bench._report import report, timing_chart
-from jaxguide.bench._results import ResultsError, load_results
-from jaxguide.bench._suites import PROFILES, SUITES, Profile, run_suite
+from jaxguide.bench._suites import PROFILES, Profile
+from jaxguide.bench.suites import SUITES
+from jaxguide.claims import verdicts
+from jaxguide.results import Results, ResultsError, load_results
 
 __all__ = ["UsageError", "main"]
 
@@ -54,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", choices=BACKENDS, help="the JAX backend to measure on")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
-    rep = commands.add_parser("report", help="print results files as tables; draw a chart")
+    rep = commands.add_parser(
+        "report", help="print results files as tables, and every claim's verdict on them"
+    )
     rep.add_argument("files", nargs="+", type=Path, metavar="FILE")
     rep.add_argument("--chart", type=Path, help="write a log-log chart of the timings (SVG)")
     return parser
@@ -130,7 +134,7 @@ def _run(args: argparse.Namespace) -> None:
                 bar.total = total
                 bar.update(done - bar.n)
 
-            results = run_suite(name, profile, on_point=advance)
+            results = SUITES[name].run(profile, on_point=advance)
         results.save(path)
         failed = [r.message for r in results.records if r.status != "ok"]
         _say(f"{name}: {len(results.records)} records → {path}")
@@ -147,7 +151,8 @@ def _report(args: argparse.Namespace) -> None:
             raise UsageError(str(exc)) from None
     _say(
         "\n\n".join(
-            report(results, name=str(path)) for results, path in zip(runs, args.files, strict=True)
+            report(results, name=str(path)) + "\n\n" + claims_report(results)
+            for results, path in zip(runs, args.files, strict=True)
         )
     )
     if args.chart is not None:
@@ -157,6 +162,16 @@ def _report(args: argparse.Namespace) -> None:
             raise UsageError(f"--chart: {exc}") from None
         figure.savefig(_writable(args.chart), format="svg")
         _say(f"chart → {args.chart}")
+
+
+def claims_report(results: Results) -> str:
+    """Every claim on ``results``' suite with its verdict there, one line each."""
+    found = verdicts(results)
+    if not found:
+        return f"Claims: none on suite {results.suite!r}"
+    lines = [f"Claims on suite {results.suite!r} ({results.environment.hardware}):"]
+    lines += [f"  {v.icon} {v.claim} ({v.kind}): {v.text}" for v in found]
+    return "\n".join(lines)
 
 
 def _say(text: str, stream: TextIO | None = None) -> None:

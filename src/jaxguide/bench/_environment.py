@@ -10,47 +10,10 @@ from importlib import metadata
 from pathlib import Path
 
 import jax
-from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Environment", "describe_environment"]
+from jaxguide.results import Environment
 
-
-class Environment(BaseModel):
-    """The hardware and software a result was produced with.
-
-    Every field is read from the running process; nothing is configured by hand.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    backend: str
-    """JAX's default backend, ``"cpu"``, ``"gpu"`` or ``"tpu"``."""
-    device_kind: str
-    """The kind of the default device, e.g. ``"cpu"`` or ``"NVIDIA H100 80GB HBM3"``."""
-    device_count: int
-    jax_version: str
-    jaxlib_version: str
-    xla_flags: str
-    """``XLA_FLAGS`` as set for this process (empty when unset)."""
-    cpu_model: str
-    cpu_count: int
-    python_version: str
-    commit: str
-    """The site's git commit, or ``"unknown"`` outside a checkout."""
-    date: str
-    """UTC date and time of the measurement, ISO 8601."""
-
-    @property
-    def hardware(self) -> str:
-        """A short label for the hardware, e.g. ``"cpu (AMD EPYC, 2 cores)"``.
-
-        >>> env = describe_environment()
-        >>> env.hardware.startswith(env.backend)
-        True
-        """
-        if self.backend == "cpu":
-            return f"cpu ({self.cpu_model}, {self.cpu_count} cores)"
-        return f"{self.backend} ({self.device_kind} ×{self.device_count})"
+__all__ = ["cpu_model", "describe_environment", "git_commit"]
 
 
 def describe_environment() -> Environment:

@@ -7,7 +7,7 @@ from typing import Any
 
 import jax
 
-from jaxguide.bench._results import Memory
+from jaxguide.results import Memory
 
 __all__ = ["compiled_memory", "peak_bytes_in_use"]
 

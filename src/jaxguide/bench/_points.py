@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 
-from jaxguide.bench._results import Record, Scalar
+from jaxguide.results import Record, Scalar, Status
 
-__all__ = ["PointTimeout", "guarded"]
+__all__ = ["PointTimeout", "guarded", "guarded_group"]
 
 
 class PointTimeout(Exception):
@@ -63,17 +63,34 @@ def guarded(
     >>> r.status, r.message
     ('oom', 'OOM at batch=65536: RESOURCE_EXHAUSTED: Out of memory allocating 8.0GiB')
     """
-    where = ", ".join(f"{k}={v}" for k, v in params.items())
-    base = {"benchmark": benchmark, "variant": variant, "params": params}
+    (record,) = guarded_group(benchmark, (variant,), params, lambda: (measure(),), timeout_s)
+    return record
+
+
+def guarded_group(
+    benchmark: str,
+    variants: Sequence[str],
+    params: dict[str, Scalar],
+    measure: Callable[[], tuple[Record, ...]],
+    timeout_s: float,
+) -> tuple[Record, ...]:
+    """Take ``measure()``, the records of variants measured together (timed interleaved);
+    an OOM, a time-out or an error becomes a record for each of ``variants``.
+    """
+    where = ", ".join(f"{k}={v}" for k, v in params.items()) or "its only point"
+    status: Status
     try:
         with _time_limit(timeout_s):
             return measure()
     except PointTimeout:
-        return Record(**base, status="timeout", message=f"time-out ({timeout_s:g} s) at {where}")
+        status, message = "timeout", f"time-out ({timeout_s:g} s) at {where}"
     except Exception as exc:  # noqa: BLE001 - any failure of one point is recorded, never raised
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if _is_oom(exc):
-            return Record(**base, status="oom", message=f"OOM at {where}: {first_line}")
-        return Record(
-            **base, status="error", message=f"{type(exc).__name__} at {where}: {first_line}"
-        )
+            status, message = "oom", f"OOM at {where}: {first_line}"
+        else:
+            status, message = "error", f"{type(exc).__name__} at {where}: {first_line}"
+    return tuple(
+        Record(benchmark=benchmark, variant=v, params=params, status=status, message=message)
+        for v in variants
+    )

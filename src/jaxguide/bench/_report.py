@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jaxguide.bench._bandwidth import measured_bandwidth
-from jaxguide.bench._results import Record, Results
+from jaxguide.results import Record, Results
 
 __all__ = ["NOISY_SPREAD", "Table", "format_seconds", "report", "timing_chart", "timing_table"]
 

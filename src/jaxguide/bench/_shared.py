@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from jaxguide.bench._results import Results, load_results
-from jaxguide.bench._suites import SUITES, page_profile, run_suite
+from jaxguide.bench._suites import page_profile
+from jaxguide.bench.suites import SUITES
+from jaxguide.results import Results, load_results
 
 __all__ = ["SHARED_RESULTS_ENV", "page_results"]
 
@@ -26,10 +27,10 @@ def page_results(suite: str) -> Results:
     profile = page_profile()
     folder = os.environ.get(SHARED_RESULTS_ENV)
     if not folder:
-        return run_suite(suite, profile)
+        return SUITES[suite].run(profile)
     path = Path(folder) / f"{suite}-v{SUITES[suite].version}-{profile}.json"
     if path.exists():
         return load_results(path)
-    results = run_suite(suite, profile)
+    results = SUITES[suite].run(profile)
     results.save(path)
     return results

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from jaxguide.bench._caption import caption
 from jaxguide.bench._report import Table, format_seconds
-from jaxguide.bench._results import Record, Results
-from jaxguide.bench._stored import differences
+from jaxguide.results import Record, Results, differences
 
 __all__ = ["SideBySide", "records_table", "side_by_side"]
 

@@ -8,17 +8,15 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from jaxguide.bench._environment import describe_environment
-from jaxguide.bench._results import Method, Record, Results
+from jaxguide.results import Method, Record, Results
 
 __all__ = [
     "PROFILES",
-    "SUITES",
+    "Point",
     "Profile",
     "ProfileName",
     "Suite",
     "page_profile",
-    "register_suite",
-    "run_suite",
 ]
 
 ProfileName = Literal["quick", "full"]
@@ -56,7 +54,7 @@ class Profile:
 PROFILES: dict[ProfileName, Profile] = {
     "quick": Profile(
         name="quick",
-        method=Method(warmups=1, repeats=5, min_loop_s=0.01),
+        method=Method(warmups=1, repeats=7, min_loop_s=0.01),
         max_batch=10_000,
         max_loop_batch=100,
         point_timeout_s=20.0,
@@ -71,6 +69,9 @@ PROFILES: dict[ProfileName, Profile] = {
     ),
 }
 
+Point = Callable[[], Record | tuple[Record, ...]]
+"""One measurement of a suite: the record it takes, or the records of variants timed together."""
+
 
 @dataclass(frozen=True)
 class Suite:
@@ -79,19 +80,41 @@ class Suite:
     name: str
     version: int
     description: str
-    points: Callable[[Profile], Iterable[Callable[[], Record]]]
-    """Given a profile, the measurements to take, each a thunk returning its record."""
+    points: Callable[[Profile], Iterable[Point]]
+    """Given a profile, the measurements to take."""
+    produces: frozenset[tuple[str, str]]
+    """Every (benchmark, variant) its records may have: claims are checked against it."""
 
+    def run(
+        self,
+        profile: ProfileName | Profile = "quick",
+        on_point: Callable[[int, int], None] | None = None,
+    ) -> Results:
+        """Run the suite in ``profile`` and return its results, provenance included.
 
-SUITES: dict[str, Suite] = {}
-
-
-def register_suite(suite: Suite) -> Suite:
-    """Make ``suite`` available to :func:`run_suite` and the CLI."""
-    if suite.name in SUITES:
-        raise ValueError(f"suite {suite.name!r} registered twice")
-    SUITES[suite.name] = suite
-    return suite
+        ``profile`` is a profile's name, or a :class:`Profile` (e.g. with its own ``sizes``).
+        ``on_point(done, total)`` is called after each point (the CLI draws a progress bar).
+        A record of a (benchmark, variant) the suite does not declare is an error.
+        """
+        prof = PROFILES[profile] if isinstance(profile, str) else profile
+        points = list(self.points(prof))
+        records: list[Record] = []
+        for done, point in enumerate(points, start=1):
+            taken = point()
+            records.extend(taken if isinstance(taken, tuple) else (taken,))
+            if on_point is not None:
+                on_point(done, len(points))
+        undeclared = {(r.benchmark, r.variant) for r in records} - self.produces
+        if undeclared:
+            raise ValueError(f"suite {self.name!r} wrote undeclared records: {sorted(undeclared)}")
+        return Results(
+            suite=self.name,
+            suite_version=self.version,
+            profile=prof.name,
+            environment=describe_environment(),
+            method=prof.method,
+            records=tuple(records),
+        )
 
 
 def page_profile() -> ProfileName:
@@ -106,31 +129,3 @@ def page_profile() -> ProfileName:
         if name == choice:
             return choice
     raise ValueError(f"JAXGUIDE_PROFILE={name!r}: expected one of {', '.join(choices)}")
-
-
-def run_suite(
-    name: str,
-    profile: ProfileName | Profile = "quick",
-    on_point: Callable[[int, int], None] | None = None,
-) -> Results:
-    """Run suite ``name`` in ``profile`` and return its results, provenance included.
-
-    ``profile`` is a profile's name, or a :class:`Profile` (e.g. with its own ``sizes``).
-    ``on_point(done, total)`` is called after each point (the CLI draws a progress bar).
-    """
-    suite = SUITES[name]
-    prof = PROFILES[profile] if isinstance(profile, str) else profile
-    thunks = list(suite.points(prof))
-    records = []
-    for done, thunk in enumerate(thunks, start=1):
-        records.append(thunk())
-        if on_point is not None:
-            on_point(done, len(thunks))
-    return Results(
-        suite=suite.name,
-        suite_version=suite.version,
-        profile=prof.name,
-        environment=describe_environment(),
-        method=prof.method,
-        records=tuple(records),
-    )

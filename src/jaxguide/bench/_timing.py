@@ -1,18 +1,18 @@
-"""Timing JAX code honestly: first call apart, every output leaf blocked on, loops calibrated."""
+"""Timing JAX code honestly: first call apart, every output leaf blocked on, loops calibrated,
+and variants that will be compared timed interleaved, so drift on a shared machine hits each."""
 
 from __future__ import annotations
 
 import contextlib
-import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import jax
 
-from jaxguide.bench._results import Method, Timing
+from jaxguide.results import Method, Timing
 
-__all__ = ["DEFAULT_METHOD", "CompileCount", "count_compiles", "time_call"]
+__all__ = ["DEFAULT_METHOD", "CompileCount", "count_compiles", "time_call", "time_calls"]
 
 _COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 """The event JAX records each time XLA compiles a computation (see :mod:`jax.monitoring`)."""
@@ -20,39 +20,76 @@ _COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 DEFAULT_METHOD = Method(warmups=1, repeats=7, min_loop_s=0.02)
 """Quick enough for a docs build on 2 cores; ``full`` profiles pass a longer method."""
 
+Call = tuple[Callable[..., Any], Sequence[Any]]
+"""A function and the positional arguments to call it with."""
 
-def time_call(
-    fn: Callable[..., Any],
-    *args: Any,
-    method: Method = DEFAULT_METHOD,
-    max_loops: int = 1_000_000,
-) -> Timing:
-    """Time ``fn(*args)``: its first call, then its steady state.
 
-    The first call (trace, compile, run) is timed on its own. Then ``method.warmups``
-    calls are discarded, the number of calls per repeat is calibrated so one repeat takes
-    at least ``method.min_loop_s``, and ``method.repeats`` repeats give the median, IQR and
-    minimum seconds per call. Every leaf of every output is blocked on
-    (:func:`jax.block_until_ready`), so asynchronous dispatch is never timed by accident.
-    Any XLA compilation after the first call (a new shape, a changed static argument)
-    sets ``recompiled``.
+def time_calls(
+    calls: Mapping[str, Call], method: Method = DEFAULT_METHOD, max_loops: int = 1_000_000
+) -> dict[str, Timing]:
+    """Time several calls side by side: first calls apart, then their repeats interleaved.
+
+    Each call's first call (trace, compile, run) is timed on its own, with the XLA compile
+    seconds inside it. Then ``method.warmups`` calls of each are discarded, each call's loop
+    count is calibrated so one repeat takes at least ``method.min_loop_s``, and the repeats
+    run in turn — A, B, C, A, B, C, … — so that a slow spell of a shared machine falls on
+    every variant alike. Every leaf of every output is blocked on
+    (:func:`jax.block_until_ready`); any compilation after the first call sets ``recompiled``.
+
+    >>> import jax, jax.numpy as jnp
+    >>> x = jnp.ones(1000)
+    >>> t = time_calls({"sin": (jax.jit(jnp.sin), (x,)), "cos": (jax.jit(jnp.cos), (x,))})
+    >>> sorted(t), t["sin"].repeats == DEFAULT_METHOD.repeats, t["cos"].recompiled
+    (['cos', 'sin'], True, False)
+    """
+    steady: dict[str, Callable[[], None]] = {}
+    firsts: dict[str, tuple[float, float]] = {}
+    for name, (fn, args) in calls.items():
+        with count_compiles() as compiles:
+            start = time.perf_counter()
+            out = fn(*args)
+            jax.block_until_ready(out)  # type: ignore[no-untyped-call]  # jax leaves it untyped
+            firsts[name] = (time.perf_counter() - start, compiles.seconds)
+        steady[name] = _steady_call(fn, args, isinstance(out, jax.Array))
+
+    with count_compiles() as compiles:
+        for call in steady.values():
+            for _ in range(method.warmups):
+                call()
+        loops = {
+            name: _calibrate(call, method.min_loop_s, max_loops) for name, call in steady.items()
+        }
+        samples: dict[str, list[float]] = {name: [] for name in steady}
+        for _ in range(method.repeats):
+            for name, call in steady.items():
+                samples[name].append(_run_loops(call, loops[name]) / loops[name])
+    return {
+        name: Timing(
+            first_call_s=firsts[name][0],
+            compile_s=firsts[name][1],
+            samples_s=tuple(samples[name]),
+            loops=loops[name],
+            recompiled=compiles.count > 0,
+        )
+        for name in steady
+    }
+
+
+def time_call(fn: Callable[..., Any], *args: Any, method: Method = DEFAULT_METHOD) -> Timing:
+    """Time ``fn(*args)`` alone: :func:`time_calls` with one call.
 
     >>> import jax, jax.numpy as jnp
     >>> t = time_call(jax.jit(jnp.sin), jnp.ones(1000))
-    >>> t.first_call_s > t.median_s > 0
-    True
-    >>> t.recompiled
-    False
+    >>> t.first_call_s > t.median_s > 0, t.recompiled
+    (True, False)
     """
+    return time_calls({"call": (fn, args)}, method)["call"]
 
-    start = time.perf_counter()
-    out = fn(*args)
-    jax.block_until_ready(out)  # type: ignore[no-untyped-call]  # jax leaves it untyped
-    first_call_s = time.perf_counter() - start
 
-    # The steady state calls exactly what a hand-written `timeit` would: an array's own
-    # `block_until_ready()` (cheaper than the pytree walk), or every leaf of a pytree.
-    if isinstance(out, jax.Array):
+def _steady_call(fn: Callable[..., Any], args: Sequence[Any], array: bool) -> Callable[[], None]:
+    """What a hand-written ``timeit`` would call: an array's own ``block_until_ready()``
+    (cheaper than the pytree walk), or every leaf of a pytree."""
+    if array:
 
         def call() -> None:
             fn(*args).block_until_ready()
@@ -62,25 +99,7 @@ def time_call(
         def call() -> None:
             jax.block_until_ready(fn(*args))  # type: ignore[no-untyped-call]
 
-    cache_size = getattr(fn, "_cache_size", None)
-    cached_before = cache_size() if callable(cache_size) else None
-    with count_compiles() as compiles:
-        for _ in range(method.warmups):
-            call()
-        loops = _calibrate(call, method.min_loop_s, max_loops)
-        per_call = [_run_loops(call, loops) / loops for _ in range(method.repeats)]
-    grew = cached_before is not None and cache_size() != cached_before  # type: ignore[misc]
-
-    q1, median, q3 = statistics.quantiles(per_call, n=4, method="inclusive")
-    return Timing(
-        first_call_s=first_call_s,
-        median_s=median,
-        iqr_s=q3 - q1,
-        min_s=min(per_call),
-        loops=loops,
-        repeats=method.repeats,
-        recompiled=grew or compiles.count > 0,
-    )
+    return call
 
 
 class CompileCount:

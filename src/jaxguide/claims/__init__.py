@@ -2,34 +2,49 @@
 
 A page states a claim in prose, measures, then calls :func:`verify`: the verdict is glued
 into the page beside the sentence (``{claim}`id```), listed in the claims report, and a
-strict claim that fails stops the build.
+strict claim that fails, or is not measured where it applies, stops the build.
 
->>> from jaxguide.claims import REGISTRY
->>> all(c.kind in ("strict", "measured") for c in REGISTRY.values())
+>>> from jaxguide.claims import CLAIMS
+>>> {c.kind for c in CLAIMS.values()} == {"strict", "measured"}
 True
 """
 
-from jaxguide.claims import _memory, _parallel, _site, _transforms, _vmap_speed  # noqa: F401 - importing registers their claims
+from jaxguide.claims._catalog import CLAIMS
 from jaxguide.claims._core import (
+    MIME_TYPE,
     Claim,
     ClaimFailed,
     Evidence,
     Kind,
-    NotMeasured,
+    MeasuredClaim,
+    NotApplicable,
+    Pair,
+    StrictClaim,
     Verdict,
     VerdictStatus,
+    largest,
 )
-from jaxguide.claims._registry import REGISTRY, verdict_table, verify
+from jaxguide.claims._memory import mib, temp_by_params
+from jaxguide.claims._verify import check_strict, verdict_table, verdicts, verify
 
 __all__ = [
-    "REGISTRY",
+    "CLAIMS",
+    "MIME_TYPE",
     "Claim",
     "ClaimFailed",
     "Evidence",
     "Kind",
-    "NotMeasured",
+    "MeasuredClaim",
+    "NotApplicable",
+    "Pair",
+    "StrictClaim",
     "Verdict",
     "VerdictStatus",
+    "check_strict",
+    "largest",
+    "mib",
+    "temp_by_params",
     "verdict_table",
+    "verdicts",
     "verify",
 ]

@@ -1,94 +1,154 @@
-"""Claims: sentences bound to the measurements that support them."""
+"""Claims: sentences bound to the measurements that support them.
+
+A **strict** claim states a deterministic fact (numbers equal, bytes from XLA's memory analysis,
+operations in a jaxpr): its predicate returns :class:`Evidence`. A **measured** claim states a
+timing: its predicate returns pairs of samples, and the one comparison rule
+(:func:`jaxguide.results.compare`) judges each pair against the claim's declared
+:class:`~jaxguide.results.Threshold`. A claim reads only the (benchmark, variant) records it
+declares in ``reads``; anything else is invisible to its predicate.
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from jaxguide.bench._results import Results, Scalar
+from jaxguide.results import (
+    Comparison,
+    NotMeasured,
+    Quantifier,
+    Results,
+    Scalar,
+    Threshold,
+    combine,
+    compare,
+)
 
 __all__ = [
+    "MIME_TYPE",
     "Claim",
     "ClaimFailed",
     "Evidence",
     "Kind",
-    "NotMeasured",
+    "MeasuredClaim",
+    "NotApplicable",
+    "Pair",
+    "StrictClaim",
     "Verdict",
     "VerdictStatus",
+    "largest",
 ]
 
 Kind = Literal["strict", "measured"]
 """``strict``: a deterministic fact; failing it fails the build. ``measured``: a timing."""
-VerdictStatus = Literal["holds", "fails", "not-measured", "not-applicable"]
+VerdictStatus = Literal["holds", "fails", "inconclusive", "not-measured", "not-applicable"]
 MIME_TYPE = "application/vnd.jaxguide.verdict+json"
 """The mime type a verdict is glued under, for the site's ``{claim}`` role to read."""
 
+Pair = tuple[Sequence[float], Sequence[float]]
+"""Samples (seconds) of the side expected to be slower, then of the side expected faster."""
 
-class NotMeasured(LookupError):
-    """Raised by a predicate when the results lack what it needs."""
+
+class NotApplicable(LookupError):
+    """Raised by a predicate when the claim does not apply to these results (one device, say)."""
 
 
 class ClaimFailed(AssertionError):
-    """A strict claim did not hold: the build stops here."""
+    """A strict claim did not hold, or was not measured where it applies: the build stops."""
+
+
+def largest(values: Iterable[float]) -> float:
+    """The largest of ``values``, NaN if any is NaN (Python's ``max`` may drop a NaN).
+
+    >>> largest([0.0, 1e-7]), math.isnan(largest([0.0, float("nan"), 1.0]))
+    (1e-07, True)
+    """
+    found = list(values)
+    if not found:
+        raise NotMeasured("no values to compare")
+    return math.nan if any(math.isnan(v) for v in found) else max(found)
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a predicate found: whether the claim holds, and the figure that says so."""
+    """What a strict predicate found: whether the claim holds, and the figure that says so."""
 
     holds: bool
     figure: str
-    """The measured figure as a reader reads it, e.g. ``"412× at batch 1000"``."""
+    """The measured figure as a reader reads it, e.g. ``"largest difference 0"``."""
     values: Mapping[str, Scalar] = field(default_factory=dict)
     """The raw numbers behind the figure."""
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A statement the site makes, with the predicate over results that checks it.
-
-    >>> from jaxguide.claims import Claim, Evidence
-    >>> c = Claim(
-    ...     id="demo", statement="Two is more than one.", kind="strict", suite="demo",
-    ...     predicate=lambda r: Evidence(holds=2 > 1, figure="2 > 1"),
-    ... )
-    >>> c.kind
-    'strict'
-    """
-
+@dataclass(frozen=True, kw_only=True)
+class _Claim:
     id: str
     statement: str
     """The sentence as the reader sees it, without its figure."""
-    kind: Kind
     suite: str
     """The suite whose results the predicate reads."""
-    predicate: Callable[[Results], Evidence]
+    reads: frozenset[tuple[str, str]]
+    """The (benchmark, variant) pairs the predicate reads; it sees no other record."""
     source: str = "jaxguide"
     """Where the claim comes from, a seed text or the site itself."""
     backends: tuple[str, ...] = ()
     """Backends the claim is meant for; empty means every backend."""
+    kind: ClassVar[Kind]
 
     def evaluate(self, results: Results | None) -> Verdict:
         """The claim's verdict on ``results`` (``None``: not yet measured)."""
         if results is None:
             return Verdict(claim=self.id, kind=self.kind, status="not-measured")
         env = results.environment
-        where = {"backend": env.backend, "hardware": env.hardware, "date": env.date}
+        where: dict[str, Any] = {
+            "claim": self.id,
+            "kind": self.kind,
+            "backend": env.backend,
+            "hardware": env.hardware,
+            "date": env.date,
+        }
         if self.backends and env.backend not in self.backends:
-            return Verdict(claim=self.id, kind=self.kind, status="not-applicable", **where)
+            return Verdict(status="not-applicable", **where)
         try:
-            evidence = self.predicate(results)
+            return self._judge(results.only(self.reads), where)
+        except NotApplicable as exc:
+            return Verdict(status="not-applicable", figure=str(exc), **where)
         except NotMeasured as exc:
-            return Verdict(
-                claim=self.id, kind=self.kind, status="not-measured", figure=str(exc), **where
-            )
+            return Verdict(status="not-measured", figure=str(exc), **where)
+
+    def _judge(self, results: Results, where: dict[str, Any]) -> Verdict:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrictClaim(_Claim):
+    """A deterministic fact: failing it, or not measuring it where it applies, stops the build.
+
+    >>> from jaxguide.claims import Evidence, StrictClaim
+    >>> c = StrictClaim(
+    ...     id="demo", statement="Two is more than one.", suite="demo", reads=frozenset(),
+    ...     predicate=lambda r: Evidence(holds=2 > 1, figure="2 > 1"),
+    ... )
+    >>> c.kind
+    'strict'
+    """
+
+    predicate: Callable[[Results], Evidence]
+    kind: ClassVar[Kind] = "strict"
+
+    def _judge(self, results: Results, where: dict[str, Any]) -> Verdict:
+        broken = [
+            f"{r.benchmark}/{r.variant}: {r.message}" for r in results.records if r.status != "ok"
+        ]
+        if broken:  # a crashed, timed-out or out-of-memory point leaves the fact unmeasured
+            raise NotMeasured("; ".join(broken))
+        evidence = self.predicate(results)
         return Verdict(
-            claim=self.id,
-            kind=self.kind,
             status="holds" if evidence.holds else "fails",
             figure=evidence.figure,
             values=dict(evidence.values),
@@ -96,11 +156,56 @@ class Claim:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class MeasuredClaim(_Claim):
+    """A timing: each pair of samples is compared under ``threshold``; ``over`` combines them."""
+
+    predicate: Callable[[Results], Mapping[str, Pair]]
+    """Labelled pairs of samples, e.g. ``{"at batch 1,000": (loop samples, vmap samples)}``."""
+    threshold: Threshold
+    over: Quantifier = "all"
+    kind: ClassVar[Kind] = "measured"
+
+    def _judge(self, results: Results, where: dict[str, Any]) -> Verdict:
+        pairs = self.predicate(results)
+        if not pairs:
+            raise NotMeasured("no pair of timings to compare")
+        comparisons = [compare(s, f, self.threshold, label) for label, (s, f) in pairs.items()]
+        outcome = combine([c.outcome for c in comparisons], self.over)
+        return Verdict(
+            status=outcome,
+            figure=self._figure(comparisons, outcome),
+            values={c.label: c.ratio for c in comparisons},
+            comparisons=tuple(comparisons),
+            threshold=str(self.threshold),
+            **where,
+        )
+
+    def _figure(self, comparisons: list[Comparison], outcome: str) -> str:
+        """The comparison that decides the outcome (the weakest of them), and the count."""
+        deciding = [c for c in comparisons if c.outcome == outcome] or comparisons
+        shown = min(deciding, key=lambda c: c.low)
+        tally = (
+            f"; {sum(c.outcome == 'holds' for c in comparisons)} of {len(comparisons)} hold"
+            if len(comparisons) > 1
+            else ""
+        )
+        return f"{shown}{tally}; threshold {self.threshold}"
+
+
+Claim = StrictClaim | MeasuredClaim
+
 _ICONS: dict[VerdictStatus, str] = {
     "holds": "✓",
     "fails": "✗",
+    "inconclusive": "?",
     "not-measured": "…",
     "not-applicable": "–",
+}
+_WORDS: dict[VerdictStatus, str] = {
+    "holds": "holds",
+    "fails": "does not hold",
+    "inconclusive": "inconclusive",
 }
 
 
@@ -117,6 +222,10 @@ class Verdict(BaseModel):
     date: str | None = None
     figure: str = ""
     values: dict[str, Scalar] = {}
+    comparisons: tuple[Comparison, ...] = ()
+    """For a measured claim, every comparison with its interval and outcome."""
+    threshold: str = ""
+    """For a measured claim, its threshold in words (``"≥ 1.1×"``)."""
 
     @property
     def text(self) -> str:
@@ -124,17 +233,34 @@ class Verdict(BaseModel):
 
         >>> Verdict(claim="c", kind="measured", status="holds", backend="cpu", figure="3×").text
         'holds on cpu: 3×'
-        >>> Verdict(claim="c", kind="measured", status="fails", backend="cpu", figure="0.8×").text
-        'does not hold on cpu: 0.8×'
+        >>> Verdict(claim="c", kind="measured", status="inconclusive", backend="cpu",
+        ...         figure="1.05× [0.92, 1.21]; threshold ≥ 1.1×").text
+        'inconclusive on cpu: 1.05× [0.92, 1.21]; threshold ≥ 1.1×'
         >>> Verdict(claim="c", kind="measured", status="not-measured").text
         'not yet measured'
         """
         if self.status == "not-measured":
             return "not yet measured" + (f": {self.figure}" if self.figure else "")
         if self.status == "not-applicable":
-            return f"not meant for {self.backend}"
-        words = "holds" if self.status == "holds" else "does not hold"
-        return f"{words} on {self.backend}: {self.figure}"
+            return f"not meant for {self.backend}" + (f": {self.figure}" if self.figure else "")
+        return f"{_WORDS[self.status]} on {self.backend}: {self.figure}"
+
+    def comparison(self, label: str | None = None) -> Comparison:
+        """A measured claim's comparison labelled ``label``; its only one when not given.
+
+        >>> from jaxguide.results import Comparison
+        >>> c = Comparison(label="at batch 10", ratio=3.0, low=2.5, high=3.5, outcome="holds")
+        >>> Verdict(claim="c", kind="measured", status="holds", comparisons=(c,)).comparison().ratio
+        3.0
+        """
+        if label is None:
+            if len(self.comparisons) != 1:
+                raise KeyError(f"claim {self.claim!r} has {len(self.comparisons)} comparisons")
+            return self.comparisons[0]
+        for found in self.comparisons:
+            if found.label == label:
+                return found
+        raise KeyError(f"claim {self.claim!r} has no comparison {label!r}")
 
     @property
     def icon(self) -> str:
@@ -148,7 +274,11 @@ class Verdict(BaseModel):
             f'<span class="jg-verdict jg-{self.status}">'
             f'<span aria-hidden="true">{self.icon} </span>{html.escape(self.text)}</span>'
         )
-        return {MIME_TYPE: self.model_dump(), "text/html": badge, "text/plain": str(self)}
+        return {
+            MIME_TYPE: self.model_dump(mode="json"),
+            "text/html": badge,
+            "text/plain": str(self),
+        }
 
     def __str__(self) -> str:
         return f"[{self.kind} claim {self.claim}] {self.text}"

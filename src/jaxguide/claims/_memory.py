@@ -6,13 +6,11 @@ jax/jaxlib and backend); the time cost of chunking is a measured claim.
 
 from __future__ import annotations
 
-import itertools
+from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim
+from jaxguide.claims._sources import SEED_COURSE
+from jaxguide.results import Memory, NotMeasured, Results, Threshold
 
-from jaxguide.bench._results import Memory, Results
-from jaxguide.claims._core import Claim, Evidence, NotMeasured
-from jaxguide.claims._registry import SEED_COURSE, register
-
-__all__ = ["mib", "temp_by_params"]
+__all__ = ["CLAIMS", "mib", "temp_by_params"]
 
 FOLD_TOLERANCE = 2.0
 """"About k-fold": the measured cut lies between k / 2 and 2k."""
@@ -77,24 +75,20 @@ def chunking_cuts_k_fold(results: Results) -> Evidence:
     )
 
 
-def chunking_costs_time(results: Results) -> Evidence:
-    """Each smaller chunk size takes at least as long as the next larger; vmap is fastest."""
-    times = {
-        int(r.params["chunk"]): r.timing.median_s
-        for r in results.select("attention-timed")
-        if r.status == "ok" and r.timing is not None
+def chunking_time_pairs(results: Results) -> dict[str, Pair]:
+    """Each chunk size's samples against vmap's, at the timed batch (timed interleaved)."""
+    timed = {
+        int(r.params["chunk"]): r.timing
+        for r in results.records
+        if r.benchmark == "attention-timed" and r.status == "ok" and r.timing is not None
     }
-    if len(times) < 2:
-        raise NotMeasured("fewer than two timed chunk sizes")
-    chunks = sorted(times)
-    full = times[chunks[-1]]
-    holds = all(times[a] >= times[b] for a, b in itertools.pairwise(chunks))
-    return Evidence(
-        holds=holds,
-        figure=", ".join(f"chunk {c}: {times[c] / full:.2f}×" for c in chunks[:-1])
-        + f" vmap's time (batch {chunks[-1]})",
-        values={f"time_over_vmap@{c}": times[c] / full for c in chunks},
-    )
+    vmap = results.timing("attention-timed", "vmap")
+    full = max(timed)
+    return {
+        f"chunk {c} of {full}": (timed[c].samples_s, vmap.samples_s)
+        for c in sorted(timed)
+        if c < full
+    }
 
 
 def grad_needs_remat(results: Results) -> Evidence:
@@ -114,38 +108,43 @@ def grad_needs_remat(results: Results) -> Evidence:
     )
 
 
-register(
-    Claim(
+_ATTENTION = frozenset(("attention", v) for v in ("vmap", "chunked_vmap", "sequential"))
+_GRAD = frozenset(("grad", v) for v in ("batch-loss", "batch-loss-remat"))
+_TIMED = frozenset(("attention-timed", v) for v in ("vmap", "chunked_vmap", "sequential"))
+
+CLAIMS = (
+    StrictClaim(
         id="vmap-materializes-batch",
         statement="vmap can raise peak memory: intermediates are materialized for the whole "
         "batch at once.",
-        kind="strict",
         suite="vmap-memory",
+        reads=_ATTENTION,
         predicate=vmap_materializes_batch,
         source=SEED_COURSE,
     ),
-    Claim(
+    StrictClaim(
         id="chunking-cuts-memory-k-fold",
         statement="Chunking a vmap into k chunks cuts its peak temporary memory about k-fold "
         "(within a factor of 2).",
-        kind="strict",
         suite="vmap-memory",
+        reads=_ATTENTION,
         predicate=chunking_cuts_k_fold,
     ),
-    Claim(
+    MeasuredClaim(
         id="chunking-costs-time",
-        statement="Chunking costs time: the smaller the chunk, the longer the batch takes, "
-        "and vmap of the whole batch is fastest.",
-        kind="measured",
+        statement="Chunking costs time: at every chunk size, the batch takes longer than vmap "
+        "of the whole batch.",
         suite="vmap-memory",
-        predicate=chunking_costs_time,
+        reads=_TIMED,
+        predicate=chunking_time_pairs,
+        threshold=Threshold(at_least=1.1),
     ),
-    Claim(
+    StrictClaim(
         id="grad-chunking-needs-remat",
         statement="Under jax.grad of a loss over a chunked batch, chunking cuts temporary "
         "memory only when each chunk is rematerialized with jax.checkpoint.",
-        kind="strict",
         suite="vmap-memory",
+        reads=_GRAD,
         predicate=grad_needs_remat,
     ),
 )

@@ -7,41 +7,29 @@ and ``dispatch`` (variants ``pmap``, ``jit_shard_map``, ``jit_sharded``).
 
 from __future__ import annotations
 
-from jaxguide.bench._results import Record, Results, Timing
-from jaxguide.claims._core import Claim, Evidence, NotMeasured
-from jaxguide.claims._registry import SEED_COURSE, SEED_QA, ok_record, register
+from jaxguide.claims._core import Evidence, MeasuredClaim, NotApplicable, Pair, StrictClaim, largest
+from jaxguide.claims._sources import SEED_COURSE, SEED_QA
+from jaxguide.results import NotMeasured, Record, Results, Threshold, benchmark_variants
 
+__all__ = ["CLAIMS", "EXAMPLES"]
+
+EXAMPLES = ("psum", "pmean", "pmax", "all_gather", "ppermute", "train_step", "vmap")
+"""The examples of :mod:`jaxguide.examples.parallel` whose three forms are compared."""
 SAME_TOLERANCE = 1e-6
 """Largest absolute difference accepted as "the same result" (float32 values of order 1)."""
 ONE_DEVICE_TOLERANCE = 1e-5
 """For a training step against one device: a sum split over devices rounds differently."""
 
 
-def _agreement(results: Results) -> list[Record]:
-    records = list(results.select("agreement"))
-    if not records:
-        raise NotMeasured("no agreement records")
-    return records
-
-
-def _failed(records: list[Record]) -> Evidence | None:
-    broken = [r for r in records if r.status != "ok"]
-    if not broken:
-        return None
-    return Evidence(holds=False, figure="; ".join(f"{r.variant}: {r.message}" for r in broken))
-
-
 def forms_agree(results: Results) -> Evidence:
     """Every example's shard_map and jit-with-shardings forms give pmap's result."""
-    records = _agreement(results)
-    if (failure := _failed(records)) is not None:
-        return failure
+    records = [results.record("agreement", name) for name in EXAMPLES]
     diffs = {
         f"{r.variant}.{key}": float(r.values[key])
         for r in records
         for key in ("shard_map_vs_pmap", "sharded_vs_pmap")
     }
-    worst = max(diffs.values())
+    worst = largest(diffs.values())
     return Evidence(
         holds=worst <= SAME_TOLERANCE,
         figure=f"largest difference {worst:g} over {len(records)} examples in three forms",
@@ -51,11 +39,11 @@ def forms_agree(results: Results) -> Evidence:
 
 def step_matches_one_device(results: Results) -> Evidence:
     """The data-parallel training step, in every form, equals the step on one device."""
-    record = ok_record(results, "agreement", "train_step")
+    record = results.record("agreement", "train_step")
     diffs = {k: float(v) for k, v in record.values.items() if k.endswith("_vs_one_device")}
     if not diffs:
         raise NotMeasured("train_step record without one-device differences")
-    worst = max(diffs.values())
+    worst = largest(diffs.values())
     return Evidence(
         holds=worst <= ONE_DEVICE_TOLERANCE,
         figure=f"largest difference from one device {worst:g} (tolerance {ONE_DEVICE_TOLERANCE:g})",
@@ -78,7 +66,7 @@ def pmap_one_device_like_vmap(results: Results) -> Evidence:
     """Seed claim 6, first half: on one device, pmap gives vmap's results."""
     records = _one_device(results, "pmap")
     diffs = {n: float(r.values["max_abs_diff_vs_vmap"]) for n, r in records.items()}
-    worst = max(diffs.values())
+    worst = largest(diffs.values())
     sizes = ", ".join(f"{n:,}" for n in sorted(diffs))
     return Evidence(
         holds=worst <= SAME_TOLERANCE,
@@ -87,37 +75,23 @@ def pmap_one_device_like_vmap(results: Results) -> Evidence:
     )
 
 
-def _slower(slow: Timing, fast: Timing) -> bool:
-    """``slow`` takes longer than ``fast`` by more than either timing's spread (IQR)."""
-    return slow.median_s - fast.median_s > max(slow.iqr_s, fast.iqr_s)
-
-
-def pmap_one_device_slower(results: Results) -> Evidence:
-    """Seed claim 6, second half: on one device, pmap is slower than jit(vmap) at every size."""
+def pmap_one_device_pairs(results: Results) -> dict[str, Pair]:
+    """Seed claim 6, second half: pmap on one device against jit(vmap), at every size."""
     pmap, vmap = _one_device(results, "pmap"), _one_device(results, "jit_vmap")
-    sizes = sorted(pmap.keys() & vmap.keys())
-    if not sizes:
-        raise NotMeasured("no size with both pmap and jit(vmap) on one device")
-    timings = {n: (pmap[n].timing, vmap[n].timing) for n in sizes}
-    ratios = {n: p.median_s / v.median_s for n, (p, v) in timings.items() if p and v}
-    within = [f"{n:,}" for n, (p, v) in timings.items() if p and v and not _slower(p, v)]
-    parts = ", ".join(f"{r:.2f}× at {n:,}" for n, r in ratios.items())
-    noise = f"; within the timings' spread (IQR) at {', '.join(within)}" if within else ""
-    return Evidence(
-        holds=not within,
-        figure=f"pmap takes {parts} elements (time over jit(vmap)'s){noise}",
-        values={f"pmap_over_vmap@{n}": r for n, r in ratios.items()},
-    )
+    return {
+        f"at {n:,} elements": (pmap[n].timing.samples_s, vmap[n].timing.samples_s)  # type: ignore[union-attr]
+        for n in sorted(pmap.keys() & vmap.keys())
+    }
 
 
 def vmap_one_device_pmap_many(results: Results) -> Evidence:
     """Seed Q&A: vmap's output lives on one device; pmap's is spread, one row per device."""
-    record = ok_record(results, "placement", "both")
+    record = results.record("placement", "both")
     vmap_devices = int(record.values["vmap_devices"])
     pmap_devices = int(record.values["pmap_devices"])
     rows = int(record.values["rows"])
     if rows < 2:
-        raise NotMeasured("one device only: nothing to spread over")
+        raise NotApplicable("one device only: nothing to spread over")
     return Evidence(
         holds=vmap_devices == 1
         and pmap_devices == rows
@@ -127,72 +101,59 @@ def vmap_one_device_pmap_many(results: Results) -> Evidence:
     )
 
 
-def _timing(results: Results, variant: str) -> Timing:
-    timing = ok_record(results, "dispatch", variant).timing
-    if timing is None:
-        raise NotMeasured(f"dispatch {variant!r} record without a timing")
-    return timing
-
-
-def pmap_dispatch_costs_more(results: Results) -> Evidence:
-    """pmap's call costs more than jit(shard_map)'s by more than the timings' spread."""
-    pmap, direct = _timing(results, "pmap"), _timing(results, "jit_shard_map")
-    ratio = pmap.median_s / direct.median_s
-    slower = _slower(pmap, direct)
-    return Evidence(
-        holds=slower,
-        figure=f"pmap's call takes {ratio:.2f}× jit(shard_map)'s"
-        + ("" if slower else ", within the timings' spread (IQR)"),
-        values={"ratio": ratio, "pmap_s": pmap.median_s, "jit_shard_map_s": direct.median_s},
-    )
-
-
-register(
-    Claim(
+CLAIMS = (
+    StrictClaim(
         id="parallel-forms-agree",
         statement="Each pmap example gives the same result as its jax.shard_map form and its "
         "jit-with-shardings form.",
-        kind="strict",
         suite="parallel",
+        reads=frozenset(("agreement", name) for name in EXAMPLES),
         predicate=forms_agree,
     ),
-    Claim(
+    StrictClaim(
         id="data-parallel-step-matches-one-device",
         statement="A data-parallel training step (per-device gradients, averaged, parameters "
         "replicated) gives the parameters of the same step on one device.",
-        kind="strict",
         suite="parallel",
+        reads=benchmark_variants("agreement/train_step"),
         predicate=step_matches_one_device,
     ),
-    Claim(
+    StrictClaim(
         id="pmap-one-device-like-vmap",
         statement="On a single device, pmap still works, mimicking vmap.",
-        kind="strict",
         suite="parallel",
+        reads=benchmark_variants("one-device/pmap"),
         predicate=pmap_one_device_like_vmap,
         source=SEED_COURSE,
     ),
-    Claim(
+    MeasuredClaim(
         id="pmap-one-device-slower",
         statement="On a single device, pmap is less efficient than vmap.",
-        kind="measured",
         suite="parallel",
-        predicate=pmap_one_device_slower,
+        reads=benchmark_variants("one-device/pmap", "one-device/jit_vmap"),
+        predicate=pmap_one_device_pairs,
+        threshold=Threshold(at_least=1.1),
         source=SEED_COURSE,
     ),
-    Claim(
+    StrictClaim(
         id="vmap-one-device-pmap-spreads",
         statement="vmap vectorizes on one device, while pmap spreads the computation over devices.",
-        kind="strict",
         suite="parallel",
+        reads=benchmark_variants("placement/both"),
         predicate=vmap_one_device_pmap_many,
         source=SEED_QA,
     ),
-    Claim(
+    MeasuredClaim(
         id="pmap-dispatch-costs-more",
         statement="Calling jax.pmap costs more per call than calling jit(shard_map) directly.",
-        kind="measured",
         suite="parallel",
-        predicate=pmap_dispatch_costs_more,
+        reads=benchmark_variants("dispatch/pmap", "dispatch/jit_shard_map"),
+        predicate=lambda r: {
+            "per call": (
+                r.timing("dispatch", "pmap").samples_s,
+                r.timing("dispatch", "jit_shard_map").samples_s,
+            )
+        },
+        threshold=Threshold(at_least=1.1),
     ),
 )

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from jaxguide.bench._results import Results
-from jaxguide.claims._core import Claim, Evidence, NotMeasured
-from jaxguide.claims._registry import ok_record, register
+from jaxguide.claims._core import MeasuredClaim, Pair
+from jaxguide.results import Results, Threshold, benchmark_variants
+
+__all__ = ["CLAIMS"]
 
 
-def jit_fuses_chain(results: Results) -> Evidence:
-    """The verification page's demonstration: jit beats op-by-op on an element-wise chain."""
-    op_by_op = ok_record(results, "chain", "op-by-op").timing
-    jitted = ok_record(results, "chain", "jit").timing
-    if op_by_op is None or jitted is None:
-        raise NotMeasured("chain records without timings")
-    speedup = op_by_op.median_s / jitted.median_s
-    return Evidence(holds=speedup > 1, figure=f"{speedup:.1f}× faster", values={"speedup": speedup})
+def chain_pair(results: Results) -> dict[str, Pair]:
+    """The verification page's demonstration: op by op against jit, on an element-wise chain."""
+    slow, fast = results.timing("chain", "op-by-op"), results.timing("chain", "jit")
+    return {"": (slow.samples_s, fast.samples_s)}
 
 
-register(
-    Claim(
+CLAIMS = (
+    MeasuredClaim(
         id="demo-jit-fuses-chain",
         statement="Compiling a chain of element-wise operations with jit makes it faster than "
         "running the operations one by one.",
-        kind="measured",
         suite="site-demo",
-        predicate=jit_fuses_chain,
+        reads=benchmark_variants("chain/op-by-op", "chain/jit"),
+        predicate=chain_pair,
+        threshold=Threshold(at_least=1.1),
     ),
 )

@@ -1,52 +1,68 @@
 """Claims of the jit, grad and vmap pages, checked by the ``transforms-*`` suites.
 
-"Faster" means by more than :data:`MARGIN`, so that timing noise alone never makes a claim hold.
+"Faster" means :data:`FASTER` under the one comparison rule (:func:`jaxguide.results.compare`).
 """
 
 from __future__ import annotations
 
-from jaxguide.bench._results import Results, Timing
-from jaxguide.claims._core import Claim, Evidence, NotMeasured
-from jaxguide.claims._registry import SEED_COURSE, ok_record, register
+from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim
+from jaxguide.claims._sources import SEED_COURSE
+from jaxguide.results import NotMeasured, Results, Threshold, benchmark_variants
 
-MARGIN = 1.1
-"""A ratio of medians must exceed this for one variant to count as faster than another."""
+__all__ = ["CLAIMS", "FASTER"]
 
-
-def _timing(results: Results, benchmark: str, variant: str, **params: int | str) -> Timing:
-    """The timing of the first ``ok`` record of ``benchmark``/``variant`` with these params."""
-    for record in results.select(benchmark, variant):
-        matches = all(record.params.get(k) == v for k, v in params.items())
-        if matches and record.status == "ok" and record.timing is not None:
-            return record.timing
-    raise NotMeasured(f"no timing for {benchmark!r}/{variant!r} {params or ''}")
+FASTER = Threshold(at_least=1.1)
+"""What "faster" means on these pages: the slower side takes at least 1.1× the time."""
 
 
-def _speedup(results: Results, benchmark: str, slow: str, fast: str) -> float:
-    """``slow``'s median over ``fast``'s (>1: ``fast`` is faster)."""
-    return _timing(results, benchmark, slow).median_s / _timing(results, benchmark, fast).median_s
+def _pair(
+    results: Results, benchmark: str, slow: str, fast: str, label: str = ""
+) -> dict[str, Pair]:
+    """One labelled pair: ``slow``'s samples against ``fast``'s."""
+    a, b = results.timing(benchmark, slow), results.timing(benchmark, fast)
+    return {label: (a.samples_s, b.samples_s)}
 
 
-def jit_speeds_up(results: Results) -> Evidence:
-    """jit runs the MLP's forward pass faster than op-by-op dispatch."""
-    speedup = _speedup(results, "mlp-forward", "op-by-op", "jit")
-    return Evidence(speedup > MARGIN, f"{speedup:.1f}× faster", {"speedup": speedup})
+def first_call_pair(results: Results) -> dict[str, Pair]:
+    """The jitted MLP's first call (one sample) against its steady-state calls."""
+    timing = results.timing("mlp-forward", "jit")
+    return {"first call over a steady-state call": ((timing.first_call_s,), timing.samples_s)}
 
 
-def first_call_costly(results: Results) -> Evidence:
-    """The first call (trace + compile + run) costs at least 10 steady-state calls."""
-    timing = _timing(results, "mlp-forward", "jit")
-    ratio = timing.first_call_s / timing.median_s
-    return Evidence(
-        ratio >= 10,
-        f"first call {ratio:.0f}× a steady-state call",
-        {"ratio": ratio, "first_call_s": timing.first_call_s, "median_s": timing.median_s},
-    )
+def compile_pair(results: Results) -> dict[str, Pair]:
+    """Compiling the unrolled loop against compiling fori_loop, at the largest step count."""
+    steps = max(results.by("steps", "compile", "unrolled"), default=None)
+    if steps is None:
+        raise NotMeasured("no compile timings")
+    a = results.timing("compile", "unrolled", steps=steps)
+    b = results.timing("compile", "fori_loop", steps=steps)
+    return {f"at {steps} steps": (a.samples_s, b.samples_s)}
+
+
+def jacobian_pairs(results: Results) -> dict[str, Pair]:
+    """jacrev against jacfwd on the tall Jacobian, jacfwd against jacrev on the wide one."""
+    pairs: dict[str, Pair] = {}
+    for shape, slow, fast in (("tall", "jacrev", "jacfwd"), ("wide", "jacfwd", "jacrev")):
+        a = results.timing("jacobian", slow, shape=shape)
+        b = results.timing("jacobian", fast, shape=shape)
+        pairs[f"{fast} on the {shape} Jacobian"] = (a.samples_s, b.samples_s)
+    return pairs
+
+
+def vmap_jit_pair(results: Results) -> dict[str, Pair]:
+    """vmap(jit(f)) against jit(vmap(f)) at the smallest batch."""
+    batches = results.by("batch", "vmap-jit", "jit_vmap")
+    if not batches:
+        raise NotMeasured("no vmap-jit timings")
+    n = min(batches)
+    a = results.timing("vmap-jit", "vmap_jit", batch=n)
+    b = results.timing("vmap-jit", "jit_vmap", batch=n)
+    return {f"at batch {n:,}": (a.samples_s, b.samples_s)}
 
 
 def one_trace_per_signature(results: Results) -> Evidence:
     """jit traces and compiles once per distinct (shape, dtype, static value), no more."""
-    values = ok_record(results, "recompilation", "trace-log").values
+    values = results.record("recompilation", "trace-log").values
     calls, distinct = int(values["calls"]), int(values["distinct_signatures"])
     traces, compiles = int(values["traces"]), int(values["compiles"])
     return Evidence(
@@ -56,27 +72,9 @@ def one_trace_per_signature(results: Results) -> Evidence:
     )
 
 
-def unrolling_grows_compile(results: Results) -> Evidence:
-    """An unrolled loop's compile time grows with its count at least 2× more than fori_loop's."""
-    steps = sorted({int(r.params["steps"]) for r in results.select("static-steps")})
-    if len(steps) < 2:
-        raise NotMeasured("static-steps needs two step counts")
-    growth = {
-        variant: _timing(results, "static-steps", variant, steps=steps[-1]).first_call_s
-        / _timing(results, "static-steps", variant, steps=steps[0]).first_call_s
-        for variant in ("unrolled", "fori_loop")
-    }
-    return Evidence(
-        growth["unrolled"] >= 2 * growth["fori_loop"],
-        f"from {steps[0]} to {steps[-1]} steps the first call grows {growth['unrolled']:.1f}× "
-        f"unrolled, {growth['fori_loop']:.1f}× with fori_loop",
-        {f"{k}_growth": v for k, v in growth.items()},
-    )
-
-
 def value_and_grad_one_pass(results: Results) -> Evidence:
     """Seed claim 5 on the jaxpr: value_and_grad holds f's forward pass once, f + grad(f) twice."""
-    v = ok_record(results, "value-and-grad", "jaxpr").values
+    v = results.record("value-and-grad", "jaxpr").values
     tanh = {k: int(v[f"{k}_tanh"]) for k in ("f", "value_and_grad", "separate")}
     dots = {k: int(v[f"{k}_dot_general"]) for k in ("f", "value_and_grad", "separate")}
     holds = (
@@ -92,19 +90,9 @@ def value_and_grad_one_pass(results: Results) -> Evidence:
     )
 
 
-def value_and_grad_faster(results: Results) -> Evidence:
-    """Seed claim 5, timed: value_and_grad against jitted f and grad(f) called one after the other."""
-    speedup = _speedup(results, "value-and-grad", "separate", "value_and_grad")
-    return Evidence(
-        speedup > MARGIN,
-        f"f then grad(f) take {speedup:.2f}× value_and_grad's time",
-        {"speedup": speedup},
-    )
-
-
 def xla_dedups_forward(results: Results) -> Evidence:
     """Under one jit, XLA's compiled f + grad(f) has value_and_grad's tanh and dot counts."""
-    v = ok_record(results, "value-and-grad", "jaxpr").values
+    v = results.record("value-and-grad", "jaxpr").values
     same = all(
         v[f"compiled_one_jit_{p}"] == v[f"compiled_value_and_grad_{p}"] for p in ("tanh", "dot")
     )
@@ -116,145 +104,109 @@ def xla_dedups_forward(results: Results) -> Evidence:
     )
 
 
-def jacobian_modes(results: Results) -> Evidence:
-    """jacfwd is faster on a tall Jacobian, jacrev on a wide one, each by more than MARGIN."""
-    tall = (
-        _timing(results, "jacobian", "jacrev", shape="tall").median_s
-        / _timing(results, "jacobian", "jacfwd", shape="tall").median_s
-    )
-    wide = (
-        _timing(results, "jacobian", "jacfwd", shape="wide").median_s
-        / _timing(results, "jacobian", "jacrev", shape="wide").median_s
-    )
-    return Evidence(
-        tall > MARGIN and wide > MARGIN,
-        f"jacfwd {tall:.1f}× faster on the tall Jacobian, jacrev {wide:.1f}× on the wide one",
-        {"tall_fwd_speedup": tall, "wide_rev_speedup": wide},
-    )
-
-
 def same_jaxpr(results: Results) -> Evidence:
     """jit(vmap(f)) and vmap(jit(f)) trace to the same jaxpr."""
-    v = ok_record(results, "vmap-jit", "jaxpr").values
+    v = results.record("vmap-jit", "jaxpr").values
     return Evidence(
         bool(v["same_jaxpr"]), "identical jaxprs" if v["same_jaxpr"] else "jaxprs differ"
     )
 
 
-def vmap_jit_overhead(results: Results) -> Evidence:
-    """Called from Python, vmap(jit(f)) is slower than jit(vmap(f)) at the smallest batch."""
-    batches = sorted(int(r.params["batch"]) for r in results.select("vmap-jit", "jit_vmap"))
-    if not batches:
-        raise NotMeasured("no vmap-jit timings")
-    ratios = {
-        n: _timing(results, "vmap-jit", "vmap_jit", batch=n).median_s
-        / _timing(results, "vmap-jit", "jit_vmap", batch=n).median_s
-        for n in batches
-    }
-    small, large = batches[0], batches[-1]
-    return Evidence(
-        ratios[small] > MARGIN,
-        f"vmap(jit(f)) takes {ratios[small]:.1f}× jit(vmap(f))'s time at batch {small}, "
-        f"{ratios[large]:.1f}× at batch {large}",
-        {f"ratio@{n}": r for n, r in ratios.items()},
-    )
-
-
-def per_example_vmap_beats_loop(results: Results) -> Evidence:
-    """Per-example gradients: jit(vmap(grad)) faster than a loop of jitted grad calls."""
-    speedup = _speedup(results, "per-example-grads", "loop", "vmap")
-    return Evidence(
-        speedup > MARGIN, f"the loop takes {speedup:.2f}× vmap's time", {"speedup": speedup}
-    )
-
-
-register(
-    Claim(
+CLAIMS = (
+    MeasuredClaim(
         id="jit-speeds-up-mlp",
         statement="jit runs a small MLP's forward pass faster than dispatching its operations "
         "one by one.",
-        kind="measured",
         suite="transforms-jit",
-        predicate=jit_speeds_up,
+        reads=benchmark_variants("mlp-forward/op-by-op", "mlp-forward/jit"),
+        predicate=lambda r: _pair(r, "mlp-forward", "op-by-op", "jit"),
+        threshold=FASTER,
     ),
-    Claim(
+    MeasuredClaim(
         id="jit-first-call",
         statement="A jitted function's first call, which traces and compiles, costs at least "
         "ten steady-state calls.",
-        kind="measured",
         suite="transforms-jit",
-        predicate=first_call_costly,
+        reads=benchmark_variants("mlp-forward/jit"),
+        predicate=first_call_pair,
+        threshold=Threshold(at_least=10),
     ),
-    Claim(
+    StrictClaim(
         id="jit-one-compile-per-signature",
         statement="jit traces and compiles once per new combination of input shapes, dtypes "
         "and static argument values, and reuses the compiled code for every repeat.",
-        kind="strict",
         suite="transforms-jit",
+        reads=benchmark_variants("recompilation/trace-log"),
         predicate=one_trace_per_signature,
     ),
-    Claim(
+    MeasuredClaim(
         id="jit-unrolled-loop-compile",
-        statement="A Python loop over a static count is unrolled into the program, so its "
-        "compile time grows with the count far faster than lax.fori_loop's.",
-        kind="measured",
+        statement="A Python loop over a static count is unrolled into the program, so at a "
+        "large count it takes far longer to compile than lax.fori_loop, which compiles its "
+        "body once.",
         suite="transforms-jit",
-        predicate=unrolling_grows_compile,
+        reads=benchmark_variants("compile/unrolled", "compile/fori_loop"),
+        predicate=compile_pair,
+        threshold=Threshold(at_least=2),
     ),
-    Claim(
+    StrictClaim(
         id="value-and-grad-one-pass",
         statement="value_and_grad costs one forward pass, where calling f and grad(f) "
         "separately costs two (counted in the jaxpr).",
-        kind="strict",
         suite="transforms-grad",
+        reads=benchmark_variants("value-and-grad/jaxpr"),
         predicate=value_and_grad_one_pass,
         source=SEED_COURSE,
     ),
-    Claim(
+    MeasuredClaim(
         id="value-and-grad-faster",
         statement="value_and_grad is faster than calling f and grad(f) separately.",
-        kind="measured",
         suite="transforms-grad",
-        predicate=value_and_grad_faster,
+        reads=benchmark_variants("value-and-grad/separate", "value-and-grad/value_and_grad"),
+        predicate=lambda r: _pair(r, "value-and-grad", "separate", "value_and_grad"),
+        threshold=FASTER,
         source=SEED_COURSE,
     ),
-    Claim(
+    StrictClaim(
         id="xla-dedups-forward-pass",
         statement="Inside one jit, XLA removes the duplicated forward pass of f and grad(f): "
         "the compiled program has value_and_grad's operations.",
-        kind="strict",
         suite="transforms-grad",
+        reads=benchmark_variants("value-and-grad/jaxpr"),
         predicate=xla_dedups_forward,
     ),
-    Claim(
+    MeasuredClaim(
         id="jacfwd-tall-jacrev-wide",
         statement="jacfwd is cheaper for tall Jacobians (more outputs than inputs), jacrev for "
         "wide ones.",
-        kind="measured",
         suite="transforms-grad",
-        predicate=jacobian_modes,
+        reads=benchmark_variants("jacobian/jacfwd", "jacobian/jacrev"),
+        predicate=jacobian_pairs,
+        threshold=FASTER,
     ),
-    Claim(
+    StrictClaim(
         id="jit-vmap-same-jaxpr",
         statement="jit(vmap(f)) and vmap(jit(f)) trace to the same jaxpr.",
-        kind="strict",
         suite="transforms-vmap",
+        reads=benchmark_variants("vmap-jit/jaxpr"),
         predicate=same_jaxpr,
     ),
-    Claim(
+    MeasuredClaim(
         id="vmap-jit-overhead",
-        statement="Called from Python, vmap(jit(f)) re-traces the vmap on every call, which "
-        "makes it slower than jit(vmap(f)) on a small batch.",
-        kind="measured",
+        statement="Called from Python, vmap(jit(f)) re-batches f's cached jaxpr and dispatches "
+        "it on every call, which makes it slower than jit(vmap(f)) on a small batch.",
         suite="transforms-vmap",
-        predicate=vmap_jit_overhead,
+        reads=benchmark_variants("vmap-jit/vmap_jit", "vmap-jit/jit_vmap"),
+        predicate=vmap_jit_pair,
+        threshold=FASTER,
     ),
-    Claim(
+    MeasuredClaim(
         id="per-example-grads-vmap-beats-loop",
         statement="Per-example gradients with jit(vmap(grad(loss))) are faster than a Python "
         "loop of jitted grad calls.",
-        kind="measured",
         suite="transforms-vmap",
-        predicate=per_example_vmap_beats_loop,
+        reads=benchmark_variants("per-example-grads/loop", "per-example-grads/vmap"),
+        predicate=lambda r: _pair(r, "per-example-grads", "loop", "vmap"),
+        threshold=FASTER,
     ),
 )

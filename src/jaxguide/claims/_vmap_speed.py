@@ -1,120 +1,122 @@
 """Claims checked by the vmap-speed suite: the seed's claims 1, 2, 3 and 7.
 
-Records follow the suite's conventions: benchmarks ``add``, ``where`` and ``mlp``; variants
-``manual``, ``vmap``, ``loop``, ``jit_vmap`` and ``jit_manual``; a ``batch`` parameter.
+Records follow :mod:`jaxguide.bench.suites.vmap_speed`: benchmarks ``add``, ``where`` and
+``mlp``; variants ``manual``, ``vmap``, ``loop``, ``jit_vmap``, ``jit_manual`` and
+``equivalence``; a ``batch`` parameter. Compared variants are timed interleaved.
 """
 
 from __future__ import annotations
 
-from jaxguide.bench._results import Results
-from jaxguide.claims._core import Claim, Evidence, NotMeasured
-from jaxguide.claims._registry import SEED_COURSE, SEED_QA, median_by_batch, ok_record, register
+from collections.abc import Callable
+
+from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim, largest
+from jaxguide.claims._sources import SEED_COURSE, SEED_QA
+from jaxguide.results import NotMeasured, Results, Threshold
+
+__all__ = ["BENCHMARKS", "CLAIMS", "SAME_TOLERANCE", "pairs_by_batch"]
+
+BENCHMARKS = ("add", "where", "mlp")
+SAME_TOLERANCE = 1e-6
+"""Largest absolute difference accepted as "the same result" (float32 values of order 1)."""
 
 
-def _ratios(results: Results, benchmark: str, slow: str, fast: str) -> dict[int, float]:
-    """``slow`` time over ``fast`` time at each batch both measured (>1: ``fast`` is faster)."""
-    a, b = median_by_batch(results, benchmark, slow), median_by_batch(results, benchmark, fast)
-    ratios = {n: a[n] / b[n] for n in sorted(a.keys() & b.keys())}
-    if not ratios:
-        raise NotMeasured(f"no batch with both {slow!r} and {fast!r} of {benchmark!r}")
-    return ratios
+def pairs_by_batch(
+    results: Results, benchmark: str, slow: str, fast: str, prefix: str = ""
+) -> dict[str, Pair]:
+    """``(slow, fast)`` samples at every batch both ran, labelled ``"<prefix>at batch N"``."""
+    a, b = results.by("batch", benchmark, slow), results.by("batch", benchmark, fast)
+    return {
+        f"{prefix}at batch {n:,}": (ta.samples_s, tb.samples_s)
+        for n in sorted(a.keys() & b.keys())
+        if (ta := a[n].timing) is not None and (tb := b[n].timing) is not None
+    }
 
 
-def manual_as_fast_as_vmap(results: Results) -> Evidence:
-    """Seed claim 1: manual vectorization takes at most 1.1× vmap's time, at every batch."""
-    ratios = _ratios(results, "add", "manual", "vmap")  # manual time / vmap time
-    worst = max(ratios, key=lambda n: ratios[n])
-    return Evidence(
-        holds=ratios[worst] <= 1.1,
-        figure=f"manual takes {ratios[worst]:.2f}× vmap's time at worst (batch {worst})",
-        values={f"manual_over_vmap@{n}": r for n, r in ratios.items()},
-    )
+def _every_benchmark(slow: str, fast: str) -> Callable[[Results], dict[str, Pair]]:
+    def pairs(results: Results) -> dict[str, Pair]:
+        found: dict[str, Pair] = {}
+        for benchmark in BENCHMARKS:
+            found |= pairs_by_batch(results, benchmark, slow, fast, prefix=f"{benchmark} ")
+        return found
 
-
-def vmap_beats_loop(results: Results) -> Evidence:
-    """Seed claim 2: vmap is faster than a Python loop at every batch, for every benchmark."""
-    speedups: dict[str, dict[int, float]] = {}
-    for benchmark in sorted({r.benchmark for r in results.select(variant="loop")}):
-        speedups[benchmark] = _ratios(results, benchmark, "loop", "vmap")
-    if not speedups:
-        raise NotMeasured("no Python-loop records")
-    least = min(min(s.values()) for s in speedups.values())
-    name, batches = next(iter(speedups.items()))
-    top = max(batches)
-    return Evidence(
-        holds=least > 1,
-        figure=f"{batches[top]:.0f}× at batch {top} ({name}); never below {least:.1f}×",
-        values={f"{b}@{n}": r for b, s in speedups.items() for n, r in s.items()},
-    )
-
-
-def jit_vmap_beats_vmap(results: Results) -> Evidence:
-    """Seed claim 3: jit(vmap(f)) at least 2× faster than vmap(f) at most batch sizes."""
-    ratios = [
-        r for b in ("add", "where", "mlp") for r in _safe_ratios(results, b, "vmap", "jit_vmap")
-    ]
-    if not ratios:
-        raise NotMeasured("no vmap / jit(vmap) pairs")
-    ratios.sort()
-    median = ratios[len(ratios) // 2]
-    return Evidence(
-        holds=median >= 2,
-        figure=f"median {median:.1f}× (from {ratios[0]:.1f}× to {ratios[-1]:.0f}×)",
-        values={"median_speedup": median, "min": ratios[0], "max": ratios[-1]},
-    )
-
-
-def _safe_ratios(results: Results, benchmark: str, slow: str, fast: str) -> list[float]:
-    try:
-        return list(_ratios(results, benchmark, slow, fast).values())
-    except NotMeasured:
-        return []
+    return pairs
 
 
 def vmap_matches_manual(results: Results) -> Evidence:
-    """Seed claim 7: same results as manual batching, and the same primitives in the jaxpr."""
-    record = ok_record(results, "add", "equivalence")
-    diff = float(record.values["max_abs_diff"])
-    same = bool(record.values["same_primitives"])
+    """Seed claim 7: vmap's values equal manual batching's for every function; the functions
+    whose jaxprs have the same primitives are named."""
+    records = {b: results.record(b, "equivalence") for b in BENCHMARKS}
+    diffs = {b: float(r.values["max_abs_diff"]) for b, r in records.items()}
+    same = [b for b, r in records.items() if r.values["same_primitives"] is True]
+    differ = [b for b in BENCHMARKS if b not in same]
+    worst = largest(diffs.values())
     return Evidence(
-        holds=diff == 0.0 and same,
-        figure=f"max difference {diff:g}; jaxprs use {record.values['primitives']}",
-        values=record.values,
+        holds=worst <= SAME_TOLERANCE and bool(same),
+        figure=f"largest difference {worst:g} over {', '.join(BENCHMARKS)}; same primitives: "
+        f"{', '.join(same) or 'none'}" + (f"; different: {', '.join(differ)}" if differ else ""),
+        values={f"{b}_max_abs_diff": d for b, d in diffs.items()}
+        | {f"{b}_same_primitives": b in same for b in BENCHMARKS},
     )
 
 
-register(
-    Claim(
+def _reads(*variants: str, benchmarks: tuple[str, ...] = BENCHMARKS) -> frozenset[tuple[str, str]]:
+    return frozenset((b, v) for b in benchmarks for v in variants)
+
+
+def _require(pairs: dict[str, Pair], what: str) -> dict[str, Pair]:
+    if not pairs:
+        raise NotMeasured(f"no batch measured both {what}")
+    return pairs
+
+
+CLAIMS = (
+    MeasuredClaim(
         id="manual-vs-vmap",
         statement="For simple element-wise operations, manual vectorization is as fast as "
         "vmap, or slightly faster.",
-        kind="measured",
         suite="vmap-speed",
-        predicate=manual_as_fast_as_vmap,
+        reads=_reads("manual", "vmap", benchmarks=("add",)),
+        predicate=lambda r: _require(pairs_by_batch(r, "add", "vmap", "manual"), "vmap and manual"),
+        threshold=Threshold(at_least=0.9, at_most=1.5),
         source=SEED_COURSE,
     ),
-    Claim(
+    MeasuredClaim(
+        id="manual-vs-vmap-jit",
+        statement="Compiled with jit, vmap of the element-wise add and the hand-batched add "
+        "take the same time.",
+        suite="vmap-speed",
+        reads=_reads("jit_manual", "jit_vmap", benchmarks=("add",)),
+        predicate=lambda r: _require(
+            pairs_by_batch(r, "add", "jit_vmap", "jit_manual"), "jit_vmap and jit_manual"
+        ),
+        threshold=Threshold(at_least=0.9, at_most=1.1),
+    ),
+    MeasuredClaim(
         id="vmap-beats-loop",
         statement="vmap almost always beats a Python loop, often by a large margin.",
-        kind="measured",
         suite="vmap-speed",
-        predicate=vmap_beats_loop,
+        reads=_reads("loop", "vmap"),
+        predicate=_every_benchmark("loop", "vmap"),
+        threshold=Threshold(at_least=2.0),
+        over="most",
         source=SEED_COURSE,
     ),
-    Claim(
+    MeasuredClaim(
         id="jit-vmap-beats-vmap",
         statement="jit(vmap(f)) is often significantly faster than vmap(f) alone.",
-        kind="measured",
         suite="vmap-speed",
-        predicate=jit_vmap_beats_vmap,
+        reads=_reads("vmap", "jit_vmap"),
+        predicate=_every_benchmark("vmap", "jit_vmap"),
+        threshold=Threshold(at_least=2.0),
+        over="most",
         source=SEED_COURSE,
     ),
-    Claim(
+    StrictClaim(
         id="vmap-matches-manual",
-        statement="vmap produces the same results as manual batching, with the same "
-        "operations in the jaxpr.",
-        kind="strict",
+        statement="vmap produces the same results as manual batching, for every function "
+        "measured; for some of them, its jaxpr has the same operations too.",
         suite="vmap-speed",
+        reads=_reads("equivalence"),
         predicate=vmap_matches_manual,
         source=SEED_QA,
     ),

@@ -342,15 +342,19 @@ EXAMPLES: tuple[Example, ...] = (
 def max_difference(*results: Any) -> float:
     """The largest absolute difference between the first result and each other, leaf by leaf.
 
+    A NaN anywhere makes the answer NaN, which no tolerance accepts.
+
     >>> max_difference(jnp.ones(3), jnp.ones(3), jnp.ones(3) * 1.5)
     0.5
+    >>> max_difference(jnp.ones(3), jnp.array([1.0, jnp.nan, 1.0]))
+    nan
     """
     first = jax.tree.leaves(results[0])
-    worst = 0.0
+    diffs = [0.0]
     for other in results[1:]:
         leaves = jax.tree.leaves(other)
         if [np.shape(a) for a in leaves] != [np.shape(a) for a in first]:
             raise ValueError("results differ in structure or shape")
         for a, b in zip(first, leaves, strict=True):
-            worst = max(worst, float(np.max(np.abs(np.asarray(a) - np.asarray(b)), initial=0.0)))
-    return worst
+            diffs.append(float(np.max(np.abs(np.asarray(a) - np.asarray(b)), initial=0.0)))
+    return float(np.max(diffs))

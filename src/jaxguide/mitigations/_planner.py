@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jaxguide.bench._memory import compiled_memory
+import jax
+
 from jaxguide.mitigations._chunked import batch_size, chunked_vmap, positive_int
 
 __all__ = ["ChunkPlan", "plan_chunk_size"]
@@ -73,7 +74,7 @@ def plan_chunk_size(
     def temp_bytes(chunk: int) -> int:
         if chunk not in temp:
             g = chunked_vmap(f, in_axes, out_axes, chunk_size=chunk)
-            temp[chunk] = compiled_memory(g, *args).temp_bytes
+            temp[chunk] = compiled_temp_bytes(g, *args)
         return temp[chunk]
 
     def plan(chunk: int) -> ChunkPlan:
@@ -96,6 +97,14 @@ def plan_chunk_size(
     best = _largest_fitting([c for c in range(1, n) if n % c == 0], temp_bytes, budget_bytes)
     others = [c for c in range(best + 1, n) if n % c]
     return plan(_largest_fitting(others, temp_bytes, budget_bytes) or best)
+
+
+def compiled_temp_bytes(fn: Callable[..., Any], *args: Any) -> int:
+    """XLA's temporary bytes for ``jax.jit(fn)`` compiled for ``args`` (nothing runs)."""
+    stats = jax.jit(fn).lower(*args).compile().memory_analysis()
+    if stats is None:
+        raise NotImplementedError(f"{jax.default_backend()} reports no compiled memory analysis")
+    return int(stats.temp_size_in_bytes)
 
 
 def _largest_fitting(sizes: list[int], temp_bytes: Callable[[int], int], budget: int) -> int:

@@ -1,8 +1,24 @@
-"""The harness's suites; importing this package registers each of them."""
+"""The harness's suites, listed explicitly: :data:`SUITES` is the registry, nothing else.
 
-from jaxguide.bench.suites import (  # noqa: F401 - importing registers each suite
-    parallel,
-    transforms,
-    vmap_memory,
-    vmap_speed,
-)
+>>> from jaxguide.bench.suites import SUITES
+>>> sorted(SUITES)  # doctest: +NORMALIZE_WHITESPACE
+['parallel', 'site-demo', 'transforms-grad', 'transforms-jit', 'transforms-vmap',
+ 'vmap-memory', 'vmap-speed']
+"""
+
+from jaxguide.bench._suites import Suite
+from jaxguide.bench.suites import parallel, site_demo, transforms, vmap_memory, vmap_speed
+
+__all__ = ["SUITES", "parallel", "site_demo", "transforms", "vmap_memory", "vmap_speed"]
+
+SUITES: dict[str, Suite] = {
+    suite.name: suite
+    for suite in (
+        vmap_speed.SUITE,
+        vmap_memory.SUITE,
+        *transforms.SUITES,
+        parallel.SUITE,
+        site_demo.SUITE,
+    )
+}
+"""Every suite the CLI, the pages and CI can run, by name."""

@@ -12,9 +12,9 @@ Benchmarks (variants in brackets):
 - ``dispatch`` [pmap, jit_shard_map, jit_sharded]: the cost of a call on a tiny input that
   already lives where each form wants it.
 
->>> from jaxguide.bench._suites import SUITES
+>>> from jaxguide.bench.suites import SUITES
 >>> SUITES["parallel"].version
-1
+2
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ from jax import Array
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from jaxguide.bench._points import guarded
-from jaxguide.bench._results import Record, Scalar
-from jaxguide.bench._suites import Profile, Suite, register_suite
-from jaxguide.bench._timing import time_call
+from jaxguide.bench._points import guarded, guarded_group
+from jaxguide.bench._suites import Point, Profile, Suite
+from jaxguide.bench._timing import Call, time_calls
 from jaxguide.examples.parallel import (
     AXIS,
     EXAMPLES,
@@ -42,10 +41,9 @@ from jaxguide.examples.parallel import (
     sgd_step,
     spread,
 )
+from jaxguide.results import Record, Scalar
 
 __all__ = ["SUITE", "elementwise"]
-
-Thunk = Callable[[], Record]
 
 
 def elementwise(v: Array) -> Array:
@@ -53,7 +51,7 @@ def elementwise(v: Array) -> Array:
     return jnp.sin(v) ** 2 + jnp.cos(v) * v
 
 
-def _agreement(mesh: Mesh) -> Iterator[Thunk]:
+def _agreement(mesh: Mesh) -> Iterator[Point]:
     references: dict[str, Callable[..., Any]] = {
         "train_step": jax.jit(sgd_step),
         "vmap": lambda params, xs: jax.jit(jax.vmap(lambda x: jnp.tanh(x @ params.w + params.b)))(
@@ -79,7 +77,7 @@ def _agreement(mesh: Mesh) -> Iterator[Thunk]:
         yield partial(guarded, "agreement", example.name, {}, measure, timeout_s=60)
 
 
-def _placement(mesh: Mesh) -> Thunk:
+def _placement(mesh: Mesh) -> Point:
     def measure() -> Record:
         rows = jnp.ones((mesh.shape[AXIS], 16))
         by_vmap = jax.jit(jax.vmap(elementwise))(rows)
@@ -98,73 +96,78 @@ def _placement(mesh: Mesh) -> Thunk:
     return partial(guarded, "placement", "both", {}, measure, timeout_s=60)
 
 
-def _one_device(profile: Profile, devices: int, size: int) -> Iterator[Thunk]:
+def _one_device(profile: Profile, devices: int, size: int) -> Point:
     params: dict[str, Scalar] = {"devices": devices, "size": size}
     forms = {
         "pmap": jax.pmap(elementwise, devices=jax.devices()[:devices]),
         "jit_vmap": jax.jit(jax.vmap(elementwise)),
     }
-    for variant, fn in forms.items():
 
-        def measure(fn: Callable[..., Any] = fn, variant: str = variant) -> Record:
-            rows = jnp.linspace(0.0, 1.0, devices * size).reshape(devices, size)
-            diff = max_difference(forms["jit_vmap"](rows), fn(rows))
-            timing = time_call(fn, rows, method=profile.method)
-            return Record(
+    def measure() -> tuple[Record, ...]:
+        rows = jnp.linspace(0.0, 1.0, devices * size).reshape(devices, size)
+        reference = forms["jit_vmap"](rows)
+        calls: dict[str, Call] = {v: (fn, (rows,)) for v, fn in forms.items()}
+        return tuple(
+            Record(
                 benchmark="one-device",
-                variant=variant,
+                variant=v,
                 params=params,
-                timing=timing,
-                values={"max_abs_diff_vs_vmap": diff},
+                timing=t,
+                values={"max_abs_diff_vs_vmap": max_difference(reference, forms[v](rows))},
             )
+            for v, t in time_calls(calls, profile.method).items()
+        )
 
-        yield partial(guarded, "one-device", variant, params, measure, profile.point_timeout_s)
+    return partial(
+        guarded_group, "one-device", tuple(forms), params, measure, profile.point_timeout_s
+    )
 
 
-def _dispatch(profile: Profile, mesh: Mesh) -> Iterator[Thunk]:
+def _dispatch(profile: Profile, mesh: Mesh) -> Point:
     x = jnp.arange(1.0, 3 * mesh.shape[AXIS] + 1.0).reshape(-1, 3)
     # Each form gets its input already laid out as it wants it: no transfer is timed.
     pmap_layout = NamedSharding(Mesh(jax.devices()[: mesh.shape[AXIS]], (AXIS,)), P(AXIS))
-    forms: dict[str, tuple[Callable[..., Any], Array]] = {
-        "pmap": (jax.pmap(_share, axis_name=AXIS), jax.device_put(x, pmap_layout)),
+    calls: dict[str, Call] = {
+        "pmap": (jax.pmap(_share, axis_name=AXIS), (jax.device_put(x, pmap_layout),)),
         "jit_shard_map": (
             jax.jit(jax.shard_map(_share, mesh=mesh, in_specs=P(AXIS), out_specs=P(AXIS))),
-            spread(x, mesh),
+            (spread(x, mesh),),
         ),
-        "jit_sharded": (jax.jit(lambda a: a / a.sum(axis=0, keepdims=True)), spread(x, mesh)),
+        "jit_sharded": (jax.jit(lambda a: a / a.sum(axis=0, keepdims=True)), (spread(x, mesh),)),
     }
     params: dict[str, Scalar] = {"devices": mesh.shape[AXIS], "rows": x.shape[0]}
-    for variant, (fn, arg) in forms.items():
 
-        def measure(
-            fn: Callable[..., Any] = fn, arg: Array = arg, variant: str = variant
-        ) -> Record:
-            return Record(
-                benchmark="dispatch",
-                variant=variant,
-                params=params,
-                timing=time_call(fn, arg, method=profile.method),
-            )
+    def measure() -> tuple[Record, ...]:
+        return tuple(
+            Record(benchmark="dispatch", variant=v, params=params, timing=t)
+            for v, t in time_calls(calls, profile.method).items()
+        )
 
-        yield partial(guarded, "dispatch", variant, params, measure, profile.point_timeout_s)
+    return partial(
+        guarded_group, "dispatch", tuple(calls), params, measure, profile.point_timeout_s
+    )
 
 
-def _points(profile: Profile) -> Iterator[Thunk]:
+def _points(profile: Profile) -> Iterator[Point]:
     mesh = device_mesh()
     yield from _agreement(mesh)
     yield _placement(mesh)
     for devices in sorted({1, mesh.shape[AXIS]}):
         for size in (1_000, 10 * profile.max_batch):
-            yield from _one_device(profile, devices, size)
-    yield from _dispatch(profile, mesh)
+            yield _one_device(profile, devices, size)
+    yield _dispatch(profile, mesh)
 
 
-SUITE = register_suite(
-    Suite(
-        name="parallel",
-        version=1,
-        description="pmap against shard_map and jit with shardings: agreement, placement, "
-        "pmap on one device, dispatch cost",
-        points=_points,
-    )
+SUITE = Suite(
+    name="parallel",
+    version=2,
+    description="pmap against shard_map and jit with shardings: agreement, placement, "
+    "pmap on one device, dispatch cost",
+    points=_points,
+    produces=frozenset(
+        {("agreement", example.name) for example in EXAMPLES}
+        | {("placement", "both")}
+        | {("one-device", v) for v in ("pmap", "jit_vmap")}
+        | {("dispatch", v) for v in ("pmap", "jit_shard_map", "jit_sharded")}
+    ),
 )

@@ -35,11 +35,11 @@ import jax.numpy as jnp
 from jax import lax
 
 from jaxguide.bench._memory import compiled_memory, peak_bytes_in_use
-from jaxguide.bench._points import guarded
-from jaxguide.bench._results import Record, Scalar
-from jaxguide.bench._suites import Profile, Suite, register_suite
-from jaxguide.bench._timing import time_call
+from jaxguide.bench._points import guarded, guarded_group
+from jaxguide.bench._suites import Point, Profile, Suite
+from jaxguide.bench._timing import time_calls
 from jaxguide.mitigations import chunked_vmap, plan_chunk_size
+from jaxguide.results import Record, Scalar
 
 __all__ = [
     "BUDGET_BYTES",
@@ -117,7 +117,7 @@ def _weights_bytes(batch: int) -> int:
     return batch * TOKENS * TOKENS * 4
 
 
-def points(profile: Profile) -> Iterator[Callable[[], Record]]:
+def points(profile: Profile) -> Iterator[Point]:
     sweep = batches(profile)
     timed = 2 ** (profile.max_batch // 16).bit_length() // 2  # a power of two: 512 in quick
     swept = [("vmap", 0), *(("chunked_vmap", c) for c in (*CHUNKS, 100))]
@@ -125,10 +125,7 @@ def points(profile: Profile) -> Iterator[Callable[[], Record]]:
     for batch in sweep:
         for name, chunk in swept:
             yield _point("attention", name, batch, chunk or batch, profile, _swept)
-    for chunk in TIMED_CHUNKS:  # smallest memory first: the device's peak only grows
-        name = "sequential" if chunk == 1 else "chunked_vmap"
-        yield _point("attention-timed", name, timed, chunk, profile, _timed)
-    yield _point("attention-timed", "vmap", timed, timed, profile, _timed)
+    yield _timed_group(timed, profile)
     for batch in sweep:
         yield _point("fused", "vmap", batch, batch, profile, _fused)
     for name in ("per-example", "per-example-remat", "batch-loss", "batch-loss-remat"):
@@ -166,13 +163,41 @@ def _swept(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) 
     return _record(benchmark, name, batch, chunk, memory=memory, values=values)
 
 
-def _timed(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
-    fn = variant(name, chunk)
-    xs = jax.random.normal(jax.random.key(0), (batch, TOKENS, FEATURES))
-    timing = time_call(jax.jit(fn), xs, method=profile.method)
-    memory = compiled_memory(fn, xs).model_copy(update={"peak_bytes": peak_bytes_in_use()})
-    values = {"weights_bytes": _weights_bytes(batch)}
-    return _record(benchmark, name, batch, chunk, timing=timing, memory=memory, values=values)
+def _timed_group(batch: int, profile: Profile) -> Point:
+    """Every chunk size and vmap at one batch, run and timed interleaved; on a backend that
+    reports the device's peak, each is first run alone, smallest memory first (the peak only
+    grows), to read its peak."""
+    sizes = [("sequential" if c == 1 else "chunked_vmap", c) for c in TIMED_CHUNKS]
+    sizes.append(("vmap", batch))
+
+    def measure() -> tuple[Record, ...]:
+        xs = jax.random.normal(jax.random.key(0), (batch, TOKENS, FEATURES))
+        peaks: dict[int, int | None] = {}
+        for name, chunk in sizes:
+            if peak_bytes_in_use() is not None:
+                jax.block_until_ready(jax.jit(variant(name, chunk))(xs))  # type: ignore[no-untyped-call]
+            peaks[chunk] = peak_bytes_in_use()
+        calls = {f"{name}@{chunk}": (jax.jit(variant(name, chunk)), (xs,)) for name, chunk in sizes}
+        timings = time_calls(calls, profile.method)
+        return tuple(
+            _record(
+                "attention-timed",
+                name,
+                batch,
+                chunk,
+                timing=timings[f"{name}@{chunk}"],
+                memory=compiled_memory(variant(name, chunk), xs).model_copy(
+                    update={"peak_bytes": peaks[chunk]}
+                ),
+                values={"weights_bytes": _weights_bytes(batch)},
+            )
+            for name, chunk in sizes
+        )
+
+    variants = sorted({name for name, _ in sizes})
+    return lambda: guarded_group(
+        "attention-timed", variants, {"batch": batch}, measure, profile.point_timeout_s
+    )
 
 
 def _fused(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
@@ -224,12 +249,19 @@ def _beyond_device(benchmark: str, name: str, batch: int, chunk: int, profile: P
     return _record(benchmark, name, batch, batch, message="ran: the batch fit after all")
 
 
-SUITE = register_suite(
-    Suite(
-        name="vmap-memory",
-        version=1,
-        description="vmap's temporary memory against chunked and sequential maps, under grad "
-        "too; the time chunking costs; a chunk-size plan for a memory budget.",
-        points=points,
-    )
+SUITE = Suite(
+    name="vmap-memory",
+    version=2,
+    description="vmap's temporary memory against chunked and sequential maps, under grad "
+    "too; the time chunking costs; a chunk-size plan for a memory budget.",
+    points=points,
+    produces=frozenset(
+        {("attention", v) for v in ("vmap", "chunked_vmap", "lax.map", "sequential")}
+        | {("attention-timed", v) for v in ("vmap", "chunked_vmap", "sequential")}
+        | {("fused", "vmap"), ("planner", "plan_chunk_size"), ("beyond-device", "vmap")}
+        | {
+            ("grad", v)
+            for v in ("per-example", "per-example-remat", "batch-loss", "batch-loss-remat")
+        }
+    ),
 )

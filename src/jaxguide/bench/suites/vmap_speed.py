@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import jax
@@ -25,10 +26,10 @@ import jax.numpy as jnp
 from jax import lax
 
 from jaxguide.bench._bandwidth import bandwidth_point
-from jaxguide.bench._points import guarded
-from jaxguide.bench._results import Record
-from jaxguide.bench._suites import Profile, Suite, register_suite
-from jaxguide.bench._timing import count_compiles, time_call
+from jaxguide.bench._points import guarded, guarded_group
+from jaxguide.bench._suites import Point, Profile, Suite
+from jaxguide.bench._timing import Call, time_calls
+from jaxguide.results import Record
 
 __all__ = [
     "BENCHMARKS",
@@ -218,22 +219,29 @@ def equivalence(benchmark: str, batch: int) -> Record:
     )
 
 
-def _timed(benchmark: str, variant: str, batch: int, profile: Profile) -> Record:
-    """Time one variant at one batch; the first call's XLA compilations are kept as values."""
-    args = inputs(benchmark, batch)
-    with count_compiles() as compiles:
-        timing = time_call(VARIANTS[benchmark][variant], *args, method=profile.method)
-    return Record(
-        benchmark=benchmark,
-        variant=variant,
-        params={"batch": batch},
-        timing=timing,
-        values={"compiles": compiles.count, "compile_s": compiles.seconds},
+def _timed(benchmark: str, variants: tuple[str, ...], batch: int, profile: Profile) -> Point:
+    """Time ``variants`` of ``benchmark`` at ``batch``, interleaved; each first call's XLA
+    compile seconds are kept in its timing."""
+
+    def measure() -> tuple[Record, ...]:
+        args = inputs(benchmark, batch)
+        calls: dict[str, Call] = {v: (VARIANTS[benchmark][v], args) for v in variants}
+        return tuple(
+            Record(benchmark=benchmark, variant=v, params={"batch": batch}, timing=t)
+            for v, t in time_calls(calls, profile.method).items()
+        )
+
+    return lambda: guarded_group(
+        benchmark, variants, {"batch": batch}, measure, profile.point_timeout_s
     )
 
 
-def points(profile: Profile) -> Iterator[Callable[[], Record]]:
-    """Every point of the suite in ``profile``, the reference copy first."""
+def points(profile: Profile) -> Iterator[Point]:
+    """Every point of the suite in ``profile``, the reference copy first.
+
+    At each batch a benchmark's variants are timed together, interleaved; the Python loop
+    (and the jitted loop, whose compile time grows with the batch) only up to their limits.
+    """
     yield bandwidth_point(profile.copy_bytes, profile.method)
     limits = {
         "loop": profile.max_loop_batch,
@@ -241,28 +249,30 @@ def points(profile: Profile) -> Iterator[Callable[[], Record]]:
         "jit_loop": min(profile.max_loop_batch, 1000),
     }
     for benchmark in BENCHMARKS:
-        variants = (*TIMED, "jit_loop") if benchmark == "add" else TIMED
-        for variant in variants:
-            for batch in profile.batches(limits.get(variant)):
-                yield _point(benchmark, variant, batch, profile)
-        yield _point(benchmark, "equivalence", max(profile.batches()), profile)
+        names = (*TIMED, "jit_loop") if benchmark == "add" else TIMED
+        for batch in profile.batches():
+            variants = tuple(v for v in names if batch <= limits.get(v, batch))
+            yield _timed(benchmark, variants, batch, profile)
+        batch = max(profile.batches())
+        yield partial(
+            guarded,
+            benchmark,
+            "equivalence",
+            {"batch": batch},
+            partial(equivalence, benchmark, batch),
+            profile.point_timeout_s,
+        )
 
 
-def _point(benchmark: str, variant: str, batch: int, profile: Profile) -> Callable[[], Record]:
-    def measure() -> Record:
-        if variant == "equivalence":
-            return equivalence(benchmark, batch)
-        return _timed(benchmark, variant, batch, profile)
-
-    return lambda: guarded(benchmark, variant, {"batch": batch}, measure, profile.point_timeout_s)
-
-
-SUITE = register_suite(
-    Suite(
-        name="vmap-speed",
-        version=1,
-        description="manual vectorization, vmap, a Python loop, jit(vmap) and jit(manual) "
-        "over batch sizes, for an element-wise add, a per-element cond and a small MLP",
-        points=points,
-    )
+SUITE = Suite(
+    name="vmap-speed",
+    version=2,
+    description="manual vectorization, vmap, a Python loop, jit(vmap) and jit(manual) "
+    "over batch sizes, for an element-wise add, a per-element cond and a small MLP",
+    points=points,
+    produces=frozenset(
+        {("bandwidth", "copy")}
+        | {(b, v) for b in ("add", "where", "mlp") for v in (*TIMED, "equivalence")}
+        | {("add", "jit_loop")}
+    ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jaxguide.bench._results import Results, load_results
+from jaxguide.results._schema import Results, load_results
 
 __all__ = ["differences", "load_stored"]
 
@@ -12,7 +12,7 @@ __all__ = ["differences", "load_stored"]
 def load_stored(folder: Path, suite: str | None = None) -> list[Results]:
     """Every results file in ``folder`` (of ``suite``, if named), sorted by backend then date.
 
-    A file that cannot be read raises :class:`~jaxguide.bench.ResultsError` naming it: a
+    A file that cannot be read raises :class:`~jaxguide.results.ResultsError` naming it: a
     bad file fails the build rather than leaving a table silently empty.
 
     >>> import tempfile
@@ -25,11 +25,12 @@ def load_stored(folder: Path, suite: str | None = None) -> list[Results]:
 
 
 def differences(stored: Results, current: Results) -> list[str]:
-    """What makes ``stored`` not directly comparable with this build's ``current`` results.
+    """What makes ``stored`` not directly comparable with ``current`` results.
 
-    >>> from jaxguide.bench import DEFAULT_METHOD, describe_environment
+    >>> from jaxguide.results import EXAMPLE_ENVIRONMENT, Method
     >>> now = Results(suite="s", suite_version=2, profile="quick",
-    ...               environment=describe_environment(), method=DEFAULT_METHOD)
+    ...               environment=EXAMPLE_ENVIRONMENT,
+    ...               method=Method(warmups=1, repeats=5, min_loop_s=0.01))
     >>> old = now.model_copy(update={"suite_version": 1, "profile": "full"})
     >>> differences(old, now)
     ['suite s v1, this build runs v2', 'profile full, this build runs quick']

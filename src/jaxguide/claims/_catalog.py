@@ -1,0 +1,31 @@
+"""Every claim on the site, listed explicitly: :data:`CLAIMS` is the registry, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from jaxguide.claims import _memory, _parallel, _site, _transforms, _vmap_speed
+from jaxguide.claims._core import Claim
+
+__all__ = ["CLAIMS"]
+
+
+def _by_id(claims: Iterable[Claim]) -> dict[str, Claim]:
+    found: dict[str, Claim] = {}
+    for claim in claims:
+        if claim.id in found:
+            raise ValueError(f"claim {claim.id!r} listed twice")
+        found[claim.id] = claim
+    return found
+
+
+CLAIMS: dict[str, Claim] = _by_id(
+    (
+        *_vmap_speed.CLAIMS,
+        *_memory.CLAIMS,
+        *_transforms.CLAIMS,
+        *_parallel.CLAIMS,
+        *_site.CLAIMS,
+    )
+)
+"""Every claim on the site, by id, in the order the claims report lists them."""

@@ -1,0 +1,328 @@
+"""The one results schema: written by the CLI, the pages and the GPU workflow; read by the rest."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = [
+    "EXAMPLE_ENVIRONMENT",
+    "SCHEMA",
+    "Environment",
+    "Memory",
+    "Method",
+    "NotMeasured",
+    "Record",
+    "Results",
+    "ResultsError",
+    "Scalar",
+    "Status",
+    "Timing",
+    "benchmark_variants",
+    "load_results",
+]
+
+SCHEMA = "jaxguide-results/2"
+"""The schema a results file declares; a file of any other version is refused, named.
+
+Version 2 keeps every timing's raw per-repeat samples (version 1 kept only their summary).
+"""
+
+Status = Literal["ok", "oom", "timeout", "unsupported", "error"]
+Scalar = int | float | str | bool
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NotMeasured(LookupError):
+    """The results lack what a query asked for (or the measurement of it failed, as said)."""
+
+
+class Environment(_Model):
+    """The hardware and software a result was produced with, read from the measuring process."""
+
+    backend: str
+    """JAX's default backend, ``"cpu"``, ``"gpu"`` or ``"tpu"``."""
+    device_kind: str
+    """The kind of the default device, e.g. ``"cpu"`` or ``"NVIDIA H100 80GB HBM3"``."""
+    device_count: int
+    jax_version: str
+    jaxlib_version: str
+    xla_flags: str
+    """``XLA_FLAGS`` as set for the measuring process (empty when unset)."""
+    cpu_model: str
+    cpu_count: int
+    python_version: str
+    commit: str
+    """The site's git commit, or ``"unknown"`` outside a checkout."""
+    date: str
+    """UTC date and time of the measurement, ISO 8601."""
+
+    @property
+    def hardware(self) -> str:
+        """A short label for the hardware, e.g. ``"cpu (AMD EPYC, 2 cores)"``."""
+        if self.backend == "cpu":
+            return f"cpu ({self.cpu_model}, {self.cpu_count} cores)"
+        return f"{self.backend} ({self.device_kind} ×{self.device_count})"
+
+
+class Timing(_Model):
+    """Seconds per call: the first call apart, and every steady-state repeat kept.
+
+    >>> t = Timing(first_call_s=0.5, samples_s=(3e-6, 1e-6, 2e-6, 4e-6, 2e-6), loops=100)
+    >>> t.median_s, t.min_s, t.repeats
+    (2e-06, 1e-06, 5)
+    """
+
+    first_call_s: float
+    """Trace + compile + run, with the output blocked on."""
+    samples_s: tuple[float, ...] = Field(min_length=1)
+    """Seconds per call of each timed repeat, in the order they were taken."""
+    loops: int
+    """Calls per timed repeat, calibrated to a minimum duration."""
+    recompiled: bool = False
+    """True when the function compiled again during the steady state."""
+    compile_s: float = 0.0
+    """XLA compile seconds during the first call."""
+
+    @property
+    def repeats(self) -> int:
+        return len(self.samples_s)
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.samples_s)
+
+    @property
+    def min_s(self) -> float:
+        return min(self.samples_s)
+
+    @property
+    def iqr_s(self) -> float:
+        """Interquartile range of the samples (0 with fewer than two)."""
+        if len(self.samples_s) < 2:
+            return 0.0
+        q1, _, q3 = statistics.quantiles(self.samples_s, n=4, method="inclusive")
+        return q3 - q1
+
+    @property
+    def spread(self) -> float:
+        """IQR relative to the median; above 0.1 the timing is noisy."""
+        return self.iqr_s / self.median_s if self.median_s > 0 else 0.0
+
+
+class Memory(_Model):
+    """Bytes from XLA's compiled memory analysis, plus the device's peak where reported."""
+
+    temp_bytes: int
+    argument_bytes: int
+    output_bytes: int
+    alias_bytes: int = 0
+    peak_bytes: int | None = None
+    """The device's peak bytes in use (GPU backends report it; CPU does not)."""
+
+
+class Record(_Model):
+    """One measured point: a benchmark, a variant of it, its parameters and what was found."""
+
+    benchmark: str
+    variant: str
+    params: dict[str, Scalar] = Field(default_factory=dict)
+    status: Status = "ok"
+    message: str = ""
+    """Why a point is not ``ok`` ("OOM at batch 65536"), or a note on it."""
+    timing: Timing | None = None
+    memory: Memory | None = None
+    values: dict[str, Scalar] = Field(default_factory=dict)
+    """Other measured facts, such as a count of jaxpr equations or a maximum difference."""
+
+
+class Method(_Model):
+    """How timings were taken, so a caption can say it."""
+
+    warmups: int
+    repeats: int
+    min_loop_s: float
+    """The inner loop runs at least this long per repeat."""
+    statistic: str = "median"
+
+
+class Results(_Model):
+    """A results file: a suite's records and where and how they were measured.
+
+    Queries raise :class:`NotMeasured` with a reason a reader can act on: nothing matched, or
+    the point was attempted and failed (its message is quoted).
+    """
+
+    schema_: str = Field(default=SCHEMA, alias="schema")
+    suite: str
+    suite_version: int
+    """Bumped when the suite's definition changes; stored results of another version are flagged."""
+    profile: str
+    environment: Environment
+    method: Method
+    records: tuple[Record, ...] = ()
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def select(self, benchmark: str | None = None, variant: str | None = None) -> Iterator[Record]:
+        """The records of a benchmark and/or variant, in order."""
+        for record in self.records:
+            if benchmark not in (None, record.benchmark):
+                continue
+            if variant not in (None, record.variant):
+                continue
+            yield record
+
+    def find(self, benchmark: str, variant: str, **params: Scalar) -> Record | None:
+        """The record of ``benchmark``/``variant`` with exactly ``params``, or ``None``."""
+        for record in self.select(benchmark, variant):
+            if record.params == params:
+                return record
+        return None
+
+    def record(self, benchmark: str, variant: str, **params: Scalar) -> Record:
+        """The ``ok`` record of ``benchmark``/``variant`` whose params include ``params``.
+
+        Raises :class:`NotMeasured` naming what is missing, or quoting why the point failed.
+        """
+        matching = [
+            r
+            for r in self.select(benchmark, variant)
+            if all(r.params.get(k) == v for k, v in params.items())
+        ]
+        for record in matching:
+            if record.status == "ok":
+                return record
+        where = f"{benchmark}/{variant}" + (f" {params}" if params else "")
+        if matching:
+            raise NotMeasured(f"{where}: {matching[0].status}: {matching[0].message}")
+        raise NotMeasured(f"no {where} record in suite {self.suite!r}")
+
+    def timing(self, benchmark: str, variant: str, **params: Scalar) -> Timing:
+        """The timing of :meth:`record`'s record; :class:`NotMeasured` when it has none."""
+        record = self.record(benchmark, variant, **params)
+        if record.timing is None:
+            raise NotMeasured(f"{benchmark}/{variant} {params or ''}: no timing")
+        return record.timing
+
+    def memory(self, benchmark: str, variant: str, **params: Scalar) -> Memory:
+        """The memory of :meth:`record`'s record; :class:`NotMeasured` when it has none."""
+        record = self.record(benchmark, variant, **params)
+        if record.memory is None:
+            raise NotMeasured(f"{benchmark}/{variant} {params or ''}: no memory analysis")
+        return record.memory
+
+    def by(self, param: str, benchmark: str, variant: str) -> dict[int, Record]:
+        """The ``ok`` records of ``benchmark``/``variant`` keyed by an integer ``param``.
+
+        >>> from jaxguide.results import EXAMPLE_ENVIRONMENT, Method, Record, Results
+        >>> r = Results.model_validate({
+        ...     "suite": "s", "suite_version": 1, "profile": "quick",
+        ...     "environment": EXAMPLE_ENVIRONMENT,
+        ...     "method": Method(warmups=1, repeats=5, min_loop_s=0.01),
+        ...     "records": [Record(benchmark="b", variant="v", params={"batch": n})
+        ...                 for n in (100, 10)]})
+        >>> sorted(r.by("batch", "b", "v"))
+        [10, 100]
+        """
+        return {
+            int(r.params[param]): r
+            for r in self.select(benchmark, variant)
+            if r.status == "ok" and param in r.params
+        }
+
+    def only(self, pairs: frozenset[tuple[str, str]]) -> Results:
+        """These results with only the records of the given (benchmark, variant) pairs."""
+        kept = tuple(r for r in self.records if (r.benchmark, r.variant) in pairs)
+        return self.model_copy(update={"records": kept})
+
+    def to_json(self) -> str:
+        """The file's text."""
+        return self.model_dump_json(by_alias=True, indent=1)
+
+    def save(self, path: Path) -> None:
+        """Write the results to ``path``, creating its folder."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_json() + "\n")
+
+
+EXAMPLE_ENVIRONMENT = Environment(
+    backend="cpu",
+    device_kind="cpu",
+    device_count=1,
+    jax_version="0.10.2",
+    jaxlib_version="0.10.2",
+    xla_flags="",
+    cpu_model="example",
+    cpu_count=2,
+    python_version="3.11.7",
+    commit="unknown",
+    date="2026-01-01T00:00:00Z",
+)
+"""A fixed environment for examples and tests that build results by hand."""
+
+
+def benchmark_variants(*names: str) -> frozenset[tuple[str, str]]:
+    """``"benchmark/variant"`` names as the pairs suites declare and claims read.
+
+    >>> sorted(benchmark_variants("add/vmap", "add/loop"))
+    [('add', 'loop'), ('add', 'vmap')]
+    """
+    pairs = set()
+    for name in names:
+        benchmark, _, variant = name.partition("/")
+        pairs.add((benchmark, variant))
+    return frozenset(pairs)
+
+
+class ResultsError(ValueError):
+    """A results file that cannot be read: named, with what is wrong with it."""
+
+
+def load_results(path: Path) -> Results:
+    """Read a results file, refusing another schema or a malformed file in one line naming it.
+
+    >>> import tempfile
+    >>> old = Path(tempfile.mkdtemp()) / "old.json"
+    >>> _ = old.write_text('{"schema": "jaxguide-results/1"}')
+    >>> load_results(old)
+    Traceback (most recent call last):
+    ...
+    jaxguide.results._schema.ResultsError: .../old.json: schema 'jaxguide-results/1', expected 'jaxguide-results/2' (measure again with this version: python -m jaxguide.bench run)
+    """
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read: {exc.strerror}") from None
+    schema = _declared_schema(text)
+    if schema is not None and schema != SCHEMA:
+        raise ResultsError(
+            f"{path}: schema {schema!r}, expected {SCHEMA!r} "
+            "(measure again with this version: python -m jaxguide.bench run)"
+        )
+    try:
+        return Results.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "file"
+        raise ResultsError(
+            f"{path}: not a {SCHEMA} file ({exc.error_count()} problem(s); first: {where}: "
+            f"{first['msg']})"
+        ) from None
+
+
+def _declared_schema(text: str) -> str | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    schema = data.get("schema") if isinstance(data, dict) else None
+    return schema if isinstance(schema, str) else None
