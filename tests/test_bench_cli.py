@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ from jaxguide.bench._cli import main
 from jaxguide.bench.suites import vmap_speed
 from jaxguide.claims import CLAIMS
 from jaxguide.results import SCHEMA, load_results
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +161,30 @@ def test_a_gpu_asked_for_where_there_is_none() -> None:
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("python -m jaxguide.bench: error: --backend gpu: no gpu device")
     assert "Traceback" not in proc.stderr
+
+
+def test_compare_two_files_of_a_suite(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    cpu = FIXTURES / "results" / "vmap-speed.json"
+    gpu = FIXTURES / "FIXTURE-gpu-vmap-speed.json"
+    chart = tmp_path / "both.svg"
+    assert main(["compare", str(cpu), str(gpu), "--chart", str(chart)]) == 0
+    out = capsys.readouterr().out
+    assert "Not directly comparable: " in out
+    assert "profile full" in out
+    row = next(line for line in out.splitlines() if line.split()[:2] == ["vmap", "batch=10"])
+    assert re.search(r"× \[[\d.]+, [\d.]+\] (faster|slower|same|unclear)$", row), row
+    assert "<svg" in chart.read_text()
+
+
+def test_compare_refuses_files_of_two_suites(capsys: pytest.CaptureFixture[str]) -> None:
+    err = _misuse(
+        [
+            "compare",
+            str(FIXTURES / "results" / "vmap-speed.json"),
+            str(FIXTURES / "results" / "parallel.json"),
+        ],
+        capsys,
+    )
+    assert "compare two files of one suite" in err
+    one = _misuse(["compare", str(FIXTURES / "results" / "vmap-speed.json")], capsys)
+    assert "required: FILE" in one

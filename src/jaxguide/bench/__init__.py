@@ -12,7 +12,12 @@ True
 True
 """
 
-from jaxguide.bench._bandwidth import bandwidth_point, copy_bandwidth, measured_bandwidth
+from jaxguide.bench._bandwidth import (
+    BYTES_MOVED,
+    last_level_cache_bytes,
+    measured_bandwidth,
+    stream_point,
+)
 from jaxguide.bench._caption import Caption, caption
 from jaxguide.bench._environment import describe_environment
 from jaxguide.bench._memory import compiled_memory, peak_bytes_in_use
@@ -32,6 +37,7 @@ from jaxguide.bench._timing import (
 from jaxguide.bench.suites import SUITES
 
 __all__ = [
+    "BYTES_MOVED",
     "DEFAULT_METHOD",
     "PROFILES",
     "SHARED_RESULTS_ENV",
@@ -45,15 +51,14 @@ __all__ = [
     "SideBySide",
     "Suite",
     "Table",
-    "bandwidth_point",
     "caption",
     "compiled_memory",
-    "copy_bandwidth",
     "count_compiles",
     "describe_environment",
     "format_seconds",
     "guarded",
     "guarded_group",
+    "last_level_cache_bytes",
     "measured_bandwidth",
     "page_profile",
     "page_results",
@@ -61,6 +66,7 @@ __all__ = [
     "records_table",
     "report",
     "side_by_side",
+    "stream_point",
     "suites",
     "time_call",
     "time_calls",
