@@ -19,6 +19,7 @@ from jaxguide.bench._bandwidth import (
     stream_point,
 )
 from jaxguide.bench._caption import Caption, caption
+from jaxguide.bench._comparison import SAME, comparison_tables
 from jaxguide.bench._environment import describe_environment
 from jaxguide.bench._memory import compiled_memory, peak_bytes_in_use
 from jaxguide.bench._points import guarded, guarded_group
@@ -40,6 +41,7 @@ __all__ = [
     "BYTES_MOVED",
     "DEFAULT_METHOD",
     "PROFILES",
+    "SAME",
     "SHARED_RESULTS_ENV",
     "SUITES",
     "Call",
@@ -52,6 +54,7 @@ __all__ = [
     "Suite",
     "Table",
     "caption",
+    "comparison_tables",
     "compiled_memory",
     "count_compiles",
     "describe_environment",

@@ -135,7 +135,7 @@ CLAIMS = (
     MeasuredClaim(
         id="add-reaches-copy-bandwidth",
         statement="Far past the cache, a compiled element-wise add moves data at least half as "
-        "fast as a plain copy of the same memory.",
+        "fast as one plain pass over the same memory.",
         suite="vmap-speed",
         reads=frozenset({("stream", "copy"), ("stream", "add")}),
         predicate=bandwidth_pair,
