@@ -21,6 +21,19 @@ def test_a_cell_that_raises_fails_the_build(site: Path) -> None:
     assert "broken" in result.stderr
 
 
+def test_a_cell_tagged_to_raise_must_raise(site: Path) -> None:
+    raising = "```{code-cell} ipython3\n:tags: [raises-exception]\n\n%s\n```\n"
+    page(site, "raises", "Raises", cell("x = 1"), raising % "1 / 0")
+    page(site, "quiet", "Quiet", cell("x = 1"), cell("y = 2"), raising % "1 / 1")
+    index(site, "raises", "quiet")
+    result = build(site)
+    assert result.returncode != 0
+    assert "quiet.md:22: WARNING: code cell 3 is tagged raises-exception but raised nothing" in (
+        result.stderr
+    )
+    assert "raises.md" not in result.stderr  # its cell raised, as it says
+
+
 def test_a_failing_strict_claim_fails_the_build(site: Path) -> None:
     page(
         site,

@@ -7,6 +7,8 @@
   shown beside its sentence, with an anchor the claims report links to.
 - ``claims-report`` directive: every registered claim with its verdict per backend; the
   build also writes ``claims.json``.
+- :func:`check_raising_cells`: a cell tagged ``raises-exception`` that raised nothing is a
+  warning, so it fails the ``-W`` build.
 - ``snippet`` and ``not-run`` directives: code offered for copying that a test runs on its
   own, and code deliberately not run, with its reason on the page.
 """
@@ -351,6 +353,35 @@ class NotRunDirective(SphinxDirective):
         return [reason, block]
 
 
+# --- cells expected to raise -------------------------------------------------------------
+def check_raising_cells(app: Sphinx, doctree: nodes.document) -> None:
+    """Warn (so fail a ``-W`` build) for each cell tagged ``raises-exception`` that did not.
+
+    The tag lets a cell's error through; without this check a cell that shows how something
+    fails would pass just the same once it stopped failing. Reads the executed notebook that
+    MyST-NB writes for the page; pages it did not execute are skipped.
+    """
+    del doctree
+    docname = app.env.docname
+    if not NbMetadataCollector.get_doc_data(app.env).get(docname, {}).get("exec_data"):
+        return
+    executed = Path(app.env.mystnb_config.output_folder) / f"{docname}.ipynb"
+    notebook = json.loads(executed.read_text())
+    lines = notebook["metadata"].get("source_map", [])
+    code = 0
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        code += 1
+        raised = any(out["output_type"] == "error" for out in cell.get("outputs", []))
+        if "raises-exception" in cell["metadata"].get("tags", []) and not raised:
+            logger.warning(
+                "code cell %d is tagged raises-exception but raised nothing",
+                code,
+                location=(docname, lines[index] if index < len(lines) else None),
+            )
+
+
 # --- executed notebooks for download ------------------------------------------------------
 def _offer_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
@@ -382,6 +413,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _start_clock)
     app.connect("builder-inited", _load_stored)
     app.connect("env-updated", _stop_clock)
+    app.connect("doctree-read", check_raising_cells)
     app.connect("doctree-resolved", _resolve_reports)
     app.connect("env-get-outdated", _always_refresh_reports)
     app.connect("env-purge-doc", _purge)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import ARTIFACTS, HTML, site_pages
-from markdown_blocks import run_fresh
+from markdown_blocks import output_matches, run_fresh
 
 PAGES = [p.relative_to(HTML).as_posix() for p in site_pages()] if HTML.exists() else []
 
@@ -93,7 +93,7 @@ def test_copy_buttons_copy_runnable_code(page: Any, path: str, tmp_path: Path) -
         result = run_fresh(code, tmp_path)
         assert result.returncode == 0, f"snippet {i} of {path} failed as copied:\n{result.stderr}"
         if expected is not None:
-            assert result.stdout.split() == expected.split(), f"snippet {i} of {path}"
+            assert output_matches(expected, result.stdout), f"snippet {i} of {path}"
 
 
 def test_search_finds_the_vmap_page(page: Any) -> None:
