@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from factories import results, timing
+from jaxguide.bench import Record
 from tiny_site import build, cell, counter, index, page, runs
 
 
@@ -124,3 +126,14 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
         f.write("\n# edited\n")
     assert build(site).returncode == 0
     assert (runs(a), runs(b)) == (3, 2)
+
+    stored = site / "results" / "data"  # a results file is stored: all execute
+    stored.mkdir(parents=True)
+    results("t", Record(benchmark="b", variant="v", timing=timing(1.0))).save(stored / "t.json")
+    assert build(site).returncode == 0
+    assert (runs(a), runs(b)) == (4, 3)
+
+    assert build(site, JAXGUIDE_PROFILE="full").returncode == 0  # the profile changed: all execute
+    assert (runs(a), runs(b)) == (5, 4)
+    assert build(site, JAXGUIDE_PROFILE="full").returncode == 0
+    assert (runs(a), runs(b)) == (5, 4)

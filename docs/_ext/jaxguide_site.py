@@ -1,8 +1,10 @@
 """The site's own Sphinx extension.
 
-- :func:`execution_cache_path`: MyST-NB's cache keys on cell source only; this folds the
-  jaxguide source, jax/jaxlib versions and the backend into the cache's folder, so a change
-  to any of them re-executes the pages.
+- :func:`execution_cache_path`: MyST-NB's cache keys on cell source only; this folds what
+  else the outputs depend on (:func:`fingerprint_parts`: the jaxguide source, the stored
+  results, the versions of Python and of the libraries that compute or draw, the environment
+  variables the kernels read, the backend) into the cache's folder, so a change to any of
+  them re-executes the pages.
 - ``{claim}`id``` role: the verdict a page glued with :func:`jaxguide.claims.verify`,
   shown beside its sentence, with an anchor the claims report links to.
 - ``claims-report`` directive: every registered claim with its verdict per backend; the
@@ -17,8 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import platform
 import shutil
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -40,32 +45,59 @@ logger = logging.getLogger(__name__)
 
 
 # --- execution cache --------------------------------------------------------------------
-def execution_fingerprint(package: Path | None = None) -> str:
-    """A digest of what page outputs depend on besides their cells' source.
+STORED_RESULTS = Path(__file__).parents[1] / "results" / "data"
+# What a page's outputs depend on besides its cells and the jaxguide source:
+FINGERPRINT_ENV = ("JAXGUIDE_PROFILE", "JAX_ENABLE_X64", "XLA_FLAGS")  # read by the kernels
+FINGERPRINT_DISTRIBUTIONS = ("jax", "jaxlib", "numpy", "matplotlib", "myst-nb")
 
-    ``package`` is the jaxguide source folder (by default, the one imported).
+
+def _tree_digest(folder: Path) -> str:
+    """A digest of every file's relative path and bytes under ``folder`` ("absent" if none)."""
+    if not folder.is_dir():
+        return "absent"
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def fingerprint_parts(
+    package: Path | None = None, results: Path | None = None
+) -> list[tuple[str, str | None]]:
+    """What page outputs depend on besides their cells' source, as ``(name, value)`` pairs.
+
+    ``package`` is the jaxguide source folder (by default, the one imported); ``results``
+    the stored results the pages read (by default, ``docs/results/data``).
     """
     import jax  # noqa: PLC0415 - imported only when the site is configured
-    import jaxlib  # noqa: PLC0415
 
     import jaxguide  # noqa: PLC0415
 
-    digest = hashlib.sha256()
-    package = package or Path(jaxguide.__file__).parent
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(package)).encode())
-            digest.update(path.read_bytes())
-    device = jax.devices()[0]
-    for part in (jax.__version__, jaxlib.__version__, jax.default_backend(), device.device_kind):
-        digest.update(part.encode())
-    digest.update(str(jax.device_count()).encode())
-    return digest.hexdigest()[:16]
+    return [
+        ("jaxguide source", _tree_digest(package or Path(jaxguide.__file__).parent)),
+        ("stored results", _tree_digest(results or STORED_RESULTS)),
+        ("python", platform.python_version()),
+        *((dist, version(dist)) for dist in FINGERPRINT_DISTRIBUTIONS),
+        *((f"${name}", os.environ.get(name)) for name in FINGERPRINT_ENV),
+        ("backend", jax.default_backend()),
+        ("device kind", jax.devices()[0].device_kind),
+        ("device count", str(jax.device_count())),
+    ]
 
 
-def execution_cache_path(root: Path, package: Path | None = None) -> Path:
+def execution_fingerprint(package: Path | None = None, results: Path | None = None) -> str:
+    """A short digest of :func:`fingerprint_parts`, in order."""
+    parts = json.dumps(fingerprint_parts(package, results)).encode()
+    return hashlib.sha256(parts).hexdigest()[:16]
+
+
+def execution_cache_path(
+    root: Path, package: Path | None = None, results: Path | None = None
+) -> Path:
     """The jupyter-cache folder for this fingerprint; caches of other fingerprints are removed."""
-    path = root / execution_fingerprint(package)
+    path = root / execution_fingerprint(package, results)
     if root.is_dir():
         for stale in root.iterdir():
             if stale != path and stale.is_dir():
