@@ -47,6 +47,11 @@ nitpick_ignore = [
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
 # --- MyST and MyST-NB ------------------------------------------------------------------
+# Math renders with MathJax served from the site itself, not a CDN: one self-contained bundle
+# (TeX in, SVG out, every TeX extension built in; no font files), which jaxguide_site copies in
+# from the django-static-mathjax package. Relative to _static.
+mathjax_path = "mathjax/tex-svg-full.js"
+
 myst_enable_extensions = ["colon_fence", "dollarmath", "deflist", "attrs_inline", "substitution"]
 myst_heading_anchors = 3
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import doctest
 import os
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -28,9 +29,14 @@ from docutils.core import publish_doctree
 from docutils.parsers.rst import Directive, directives
 from docutils.utils import SystemMessagePropagation
 from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
 from myst_nb.core.read import is_myst_markdown_notebook
 from myst_parser.config.main import MdParserConfig
-from myst_parser.parsers.directives import MarkupError, parse_directive_text
+from myst_parser.parsers.directives import (
+    DirectiveParsingResult,
+    MarkupError,
+    parse_directive_text,
+)
 from myst_parser.parsers.mdit import create_md_parser
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
@@ -114,9 +120,7 @@ def _conf(name: str, default: Any) -> Any:
 
 @cache
 def _parser() -> Any:
-    config = MdParserConfig(
-        enable_extensions=set(_conf("myst_enable_extensions", ())), disable_syntax=["inline"]
-    )
+    config = MdParserConfig(enable_extensions=set(_conf("myst_enable_extensions", ())))
     return create_md_parser(config, RendererHTML)
 
 
@@ -137,20 +141,37 @@ _CLASSES: dict[str, type[Directive]] = {
 }
 
 
-def _markdown(text: str, offset: int, context: _Context) -> Iterator[Block]:
-    """The blocks of Markdown ``text`` whose first line is line ``offset + 1`` of the page."""
+@dataclass(frozen=True)
+class _Found:
+    """A block-level token of a page, with its line; a directive's name and parsed text."""
+
+    token: Token
+    line: int
+    nested: bool
+    directive: str | None = None
+    parsed: DirectiveParsingResult | None = None
+    error: str = ""  # the directive's text does not parse
+
+    @property
+    def body(self) -> tuple[str, int]:
+        """The directive's content, and the page line before its first line."""
+        assert self.parsed is not None
+        return "\n".join(self.parsed.body), self.line + self.parsed.body_offset
+
+
+def _walk(text: str, offset: int, nested: bool = False) -> Iterator[_Found]:
+    """The tokens of Markdown ``text`` (whose first line is page line ``offset + 1``) and, in
+    order, of the Markdown inside its directives (tab sets, admonitions, ...)."""
     for token in _parser().parse(text):
         if not token.map:
             continue
         line = offset + token.map[0] + 1
-        if token.type == "code_block":  # indented code: highlighted as the default, Python
-            yield _classify(context, line, None, "", token.content, {})
-        if token.type not in ("fence", "colon_fence"):
-            continue
-        # MyST reads a directive from the first word of the info string: {name}
+        # MyST reads a directive from the first word of a fence's info string: {name}
         first, _, rest = token.info.strip().partition(" ")
-        if not (first.startswith("{") and first.endswith("}")):
-            yield _classify(context, line, None, token.info.strip(), token.content, {})
+        if token.type not in ("fence", "colon_fence") or not (
+            first.startswith("{") and first.endswith("}")
+        ):
+            yield _Found(token, line, nested)
             continue
         name = first[1:-1]
         cls = _CLASSES.get(name, _AnyDirective)
@@ -163,17 +184,33 @@ def _markdown(text: str, offset: int, context: _Context) -> Iterator[Block]:
                 validate_options=cls is not _AnyDirective,
             )
         except MarkupError as exc:
-            yield Block(context.path, line, name, rest.strip(), token.content, why=str(exc))
+            yield _Found(token, line, nested, name, error=str(exc))
             continue
-        body = "\n".join(parsed.body)
-        body_line = line + 1 + parsed.body_offset
-        argument = " ".join(parsed.arguments)
-        if name == "eval-rst":
-            yield from _rst(body, body_line - 1, context)
-        elif cls is not _AnyDirective or name == "code-cell":
-            yield _classify(context, line, name, argument, body, parsed.options, parsed.warnings)
-        elif name not in NOT_MARKDOWN:
-            yield from _markdown(body, body_line - 1, _nested(context))
+        found = _Found(token, line, nested, name, parsed)
+        yield found
+        if cls is _AnyDirective and name not in NOT_MARKDOWN | {"code-cell", "eval-rst"}:
+            yield from _walk(*found.body, nested=True)
+
+
+def _markdown(text: str, offset: int, context: _Context) -> Iterator[Block]:
+    """The code blocks of Markdown ``text`` whose first line is line ``offset + 1``."""
+    for found in _walk(text, offset):
+        token, line = found.token, found.line
+        here = _nested(context) if found.nested else context
+        if token.type == "code_block":  # indented code: highlighted as the default, Python
+            yield _classify(here, line, None, "", token.content, {})
+        elif found.error:
+            yield Block(context.path, line, found.directive, "", token.content, why=found.error)
+        elif found.directive == "eval-rst":
+            yield from _rst(*found.body, here)
+        elif found.directive in _CLASSES or found.directive == "code-cell":
+            assert found.parsed is not None
+            argument = " ".join(found.parsed.arguments)
+            body, _ = found.body
+            options, warnings = found.parsed.options, found.parsed.warnings
+            yield _classify(here, line, found.directive, argument, body, options, warnings)
+        elif token.type in ("fence", "colon_fence") and found.directive is None:
+            yield _classify(here, line, None, token.info.strip(), token.content, {})
 
 
 def _nested(context: _Context) -> _Context:
@@ -377,3 +414,50 @@ def run_fresh(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         timeout=300,
         env={**os.environ, "JAX_NUM_CPU_DEVICES": "8"},
     )
+
+
+# --- numbers typed into prose -------------------------------------------------------------
+TYPED_NUMBER = re.compile(
+    r"""
+    (?<![\w.,])\d[\d,]*(?:\.\d+)?  # a number
+    \s?
+    (?:
+        [µμ]s | ms | ns | s | GB/s | MB/s | GiB | MiB | KiB | kB | MB | GB | %
+      | ×(?!\s?\d)  # a ratio, 6×; not a shape, 128 × 128
+      | x(?=\s(?:faster|slower))
+    )
+    (?![\w/])
+    """,
+    re.VERBOSE,
+)
+# Inline tokens that are not prose: code, roles (glue and {given} among them), math, HTML.
+NOT_PROSE = {"code_inline", "myst_role", "math_inline", "html_inline", "substitution_inline"}
+
+
+def typed_numbers(path: Path, text: str | None = None) -> list[tuple[int, str]]:
+    """Numbers with a unit (``35 µs``, ``6×``, ``64 MiB``) typed into the prose of a page:
+    ``(line, number)`` each. Code, math and roles are not prose: a glued number is a
+    ``{glue:text}`` role, and a number that is not a measurement says why in a ``{given}``."""
+    text = path.read_text() if text is None else text
+    found = []
+    for block in _walk(text, 0):
+        if block.token.type == "inline":
+            found += _prose_numbers(block.token.children or [], block.line)
+        elif block.directive in _CLASSES.keys() - {"not-run"} or not block.parsed:
+            continue
+        elif block.directive not in NOT_MARKDOWN | {"code-cell", "eval-rst"}:
+            argument = " ".join(block.parsed.arguments)  # a title, a tab's label, a reason
+            found += [(block.line, m.group()) for m in TYPED_NUMBER.finditer(argument)]
+    return found
+
+
+def _prose_numbers(children: list[Token], line: int) -> list[tuple[int, str]]:
+    found = []
+    for child in children:
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif child.type == "image":
+            found += _prose_numbers(child.children or [], line)
+        elif child.type not in NOT_PROSE:
+            found += [(line, m.group()) for m in TYPED_NUMBER.finditer(child.content)]
+    return found

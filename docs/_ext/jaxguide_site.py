@@ -11,6 +11,8 @@
   build also writes ``claims.json``.
 - :func:`check_raising_cells`: a cell tagged ``raises-exception`` that raised nothing is a
   warning, so it fails the ``-W`` build.
+- ``{given}`64 MiB <why>``` role: a number no measurement produced, with its reason.
+- MathJax is served with the site (:func:`_serve_mathjax`): math renders without a network.
 - ``snippet`` and ``not-run`` directives: code offered for copying that a test runs on its
   own, and code deliberately not run, with its reason on the page.
 """
@@ -36,6 +38,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
+from sphinx.util.nodes import split_explicit_title
 
 from jaxguide.bench import Results, ResultsError, load_stored
 from jaxguide.claims import REGISTRY, Verdict
@@ -341,6 +344,26 @@ def _write_claims_json(app: Sphinx, exception: Exception | None) -> None:
         out.write_text(json.dumps({"claims": claim_rows(app)}, indent=1) + "\n")
 
 
+# --- numbers that are not measurements --------------------------------------------------
+class GivenRole(SphinxRole):
+    """``{given}`64 MiB <why>```: a number with a unit that no measurement produced (a chosen
+    budget, a claim's threshold), shown as plain text; the reason stays in the source.
+
+    The test that fails on numbers typed into prose skips these; the reason is required.
+    """
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        has_reason, text, reason = split_explicit_title(self.text)
+        if not has_reason or not reason.strip():
+            msg = self.inliner.reporter.error(
+                f"{{given}}`{self.text}` says no reason: write {{given}}`{text} <why it is "
+                "not measured>`",
+                line=self.lineno,
+            )
+            return [], [msg]
+        return [nodes.inline(text, text, classes=["jg-given"])], []
+
+
 # --- code blocks that are not cells ------------------------------------------------------
 class SnippetDirective(SphinxDirective):
     """Code offered for copying, run on its own in a fresh interpreter by the tests.
@@ -414,6 +437,29 @@ def check_raising_cells(app: Sphinx, doctree: nodes.document) -> None:
             )
 
 
+# --- math without a network --------------------------------------------------------------
+def mathjax_bundle(name: str) -> Path:
+    """MathJax's ``es5/<name>`` bundle as installed by the docs' dependencies."""
+    import mathjax  # noqa: PLC0415 - django-static-mathjax: MathJax's files, nothing else
+
+    return Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / name
+
+
+def _serve_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    """Copy the MathJax bundle that ``mathjax_path`` names (relative to ``_static``) into
+    the built site, so that pages with math load it from the site rather than a CDN."""
+    path = app.config.mathjax_path
+    if exception is not None or app.builder.format != "html" or "://" in path:
+        return
+    source = mathjax_bundle(Path(path).name)
+    if not source.is_file():
+        logger.error("mathjax_path %r: no such MathJax bundle at %s", path, source)
+        return
+    target = Path(app.outdir) / "_static" / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+
+
 # --- executed notebooks for download ------------------------------------------------------
 def _offer_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
@@ -435,6 +481,7 @@ def _offer_notebook(
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_role("claim", ClaimRole())
+    app.add_role("given", GivenRole())
     app.add_node(claims_report)
     app.add_directive("claims-report", ClaimsReportDirective)
     app.add_directive("snippet", SnippetDirective)
@@ -451,5 +498,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("build-finished", _write_claims_json)
+    app.connect("build-finished", _serve_mathjax)
     app.connect("html-page-context", _offer_notebook, priority=400)  # before the theme's
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -17,7 +17,14 @@ from jaxguide.bench._caption import Caption, caption
 from jaxguide.bench._environment import Environment, describe_environment
 from jaxguide.bench._memory import compiled_memory, peak_bytes_in_use
 from jaxguide.bench._points import guarded
-from jaxguide.bench._report import Table, format_seconds, report, timing_chart, timing_table
+from jaxguide.bench._report import (
+    NOISY_SPREAD,
+    Table,
+    format_seconds,
+    report,
+    timing_chart,
+    timing_table,
+)
 from jaxguide.bench._results import (
     SCHEMA,
     Memory,
@@ -46,6 +53,7 @@ from jaxguide.bench._timing import DEFAULT_METHOD, CompileCount, count_compiles,
 
 __all__ = [
     "DEFAULT_METHOD",
+    "NOISY_SPREAD",
     "PROFILES",
     "SCHEMA",
     "SHARED_RESULTS_ENV",
