@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from bs4 import BeautifulSoup
+
+from factories import results, timing
+from jaxguide.bench import Record
+from jaxguide_site import mathjax_bundle
 from tiny_site import build, cell, counter, index, page, runs
 
 
@@ -19,6 +25,52 @@ def test_a_cell_that_raises_fails_the_build(site: Path) -> None:
     assert result.returncode != 0
     assert "the example is wrong" in result.stderr
     assert "broken" in result.stderr
+
+
+def test_a_cell_tagged_to_raise_must_raise(site: Path) -> None:
+    raising = "```{code-cell} ipython3\n:tags: [raises-exception]\n\n%s\n```\n"
+    page(site, "raises", "Raises", cell("x = 1"), raising % "1 / 0")
+    page(site, "quiet", "Quiet", cell("x = 1"), cell("y = 2"), raising % "1 / 1")
+    index(site, "raises", "quiet")
+    result = build(site)
+    assert result.returncode != 0
+    assert "quiet.md:22: WARNING: code cell 3 is tagged raises-exception but raised nothing" in (
+        result.stderr
+    )
+    assert "raises.md" not in result.stderr  # its cell raised, as it says
+
+
+def test_math_renders_from_the_site_and_given_numbers_show_as_text(site: Path) -> None:
+    (site / "math.md").write_text(
+        "# Math\n\nThe square $x^2$ of a {given}`64 MiB <a budget chosen here>` buffer.\n\n"
+        "$$\n\\sum_i x_i^2\n$$\n"
+    )
+    index(site, "math")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    html = (site / "_build" / "math.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select("span.math")
+    assert soup.select("div.math")
+    urls = [str(t.get("src") or t.get("href")) for t in soup.find_all(["script", "link", "img"])]
+    external = [u for u in urls if urlsplit(u).scheme or u.startswith("//")]
+    assert not external, external
+    mathjax = [u for u in urls if u.endswith("mathjax/tex-svg-full.js")]
+    assert mathjax == ["_static/mathjax/tex-svg-full.js"]
+    served = site / "_build" / mathjax[0]
+    assert served.read_bytes() == mathjax_bundle("tex-svg-full.js").read_bytes()
+    assert b"MathJax" in served.read_bytes()[:100_000]
+    (given,) = soup.select("span.jg-given")
+    assert given.get_text() == "64 MiB"
+    assert "a budget chosen here" not in html
+
+
+def test_a_given_number_must_say_why(site: Path) -> None:
+    (site / "bare.md").write_text("# Bare\n\nA {given}`64 MiB` buffer.\n")
+    index(site, "bare")
+    result = build(site)
+    assert result.returncode != 0
+    assert "bare.md:3: ERROR: {given}`64 MiB` says no reason" in result.stderr
 
 
 def test_a_failing_strict_claim_fails_the_build(site: Path) -> None:
@@ -111,3 +163,14 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
         f.write("\n# edited\n")
     assert build(site).returncode == 0
     assert (runs(a), runs(b)) == (3, 2)
+
+    stored = site / "results" / "data"  # a results file is stored: all execute
+    stored.mkdir(parents=True)
+    results("t", Record(benchmark="b", variant="v", timing=timing(1.0))).save(stored / "t.json")
+    assert build(site).returncode == 0
+    assert (runs(a), runs(b)) == (4, 3)
+
+    assert build(site, JAXGUIDE_PROFILE="full").returncode == 0  # the profile changed: all execute
+    assert (runs(a), runs(b)) == (5, 4)
+    assert build(site, JAXGUIDE_PROFILE="full").returncode == 0
+    assert (runs(a), runs(b)) == (5, 4)

@@ -1,12 +1,18 @@
 """The site's own Sphinx extension.
 
-- :func:`execution_cache_path`: MyST-NB's cache keys on cell source only; this folds the
-  jaxguide source, jax/jaxlib versions and the backend into the cache's folder, so a change
-  to any of them re-executes the pages.
+- :func:`execution_cache_path`: MyST-NB's cache keys on cell source only; this folds what
+  else the outputs depend on (:func:`fingerprint_parts`: the jaxguide source, the stored
+  results, the versions of Python and of the libraries that compute or draw, the environment
+  variables the kernels read, the backend) into the cache's folder, so a change to any of
+  them re-executes the pages.
 - ``{claim}`id``` role: the verdict a page glued with :func:`jaxguide.claims.verify`,
   shown beside its sentence, with an anchor the claims report links to.
 - ``claims-report`` directive: every registered claim with its verdict per backend; the
   build also writes ``claims.json``.
+- :func:`check_raising_cells`: a cell tagged ``raises-exception`` that raised nothing is a
+  warning, so it fails the ``-W`` build.
+- ``{given}`64 MiB <why>``` role: a number no measurement produced, with its reason.
+- MathJax is served with the site (:func:`_serve_mathjax`): math renders without a network.
 - ``snippet`` and ``not-run`` directives: code offered for copying that a test runs on its
   own, and code deliberately not run, with its reason on the page.
 """
@@ -15,8 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import platform
 import shutil
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,6 +38,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
+from sphinx.util.nodes import split_explicit_title
 
 from jaxguide.claims import CLAIMS, MIME_TYPE, ClaimFailed, Verdict, check_strict, verdicts
 from jaxguide.results import Results, ResultsError, load_results
@@ -37,32 +47,59 @@ logger = logging.getLogger(__name__)
 
 
 # --- execution cache --------------------------------------------------------------------
-def execution_fingerprint(package: Path | None = None) -> str:
-    """A digest of what page outputs depend on besides their cells' source.
+STORED_RESULTS = Path(__file__).parents[1] / "results" / "data"
+# What a page's outputs depend on besides its cells and the jaxguide source:
+FINGERPRINT_ENV = ("JAXGUIDE_PROFILE", "JAX_ENABLE_X64", "XLA_FLAGS")  # read by the kernels
+FINGERPRINT_DISTRIBUTIONS = ("jax", "jaxlib", "numpy", "matplotlib", "myst-nb")
 
-    ``package`` is the jaxguide source folder (by default, the one imported).
+
+def _tree_digest(folder: Path) -> str:
+    """A digest of every file's relative path and bytes under ``folder`` ("absent" if none)."""
+    if not folder.is_dir():
+        return "absent"
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def fingerprint_parts(
+    package: Path | None = None, results: Path | None = None
+) -> list[tuple[str, str | None]]:
+    """What page outputs depend on besides their cells' source, as ``(name, value)`` pairs.
+
+    ``package`` is the jaxguide source folder (by default, the one imported); ``results``
+    the stored results the pages read (by default, ``docs/results/data``).
     """
     import jax  # noqa: PLC0415 - imported only when the site is configured
-    import jaxlib  # noqa: PLC0415
 
     import jaxguide  # noqa: PLC0415
 
-    digest = hashlib.sha256()
-    package = package or Path(jaxguide.__file__).parent
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(package)).encode())
-            digest.update(path.read_bytes())
-    device = jax.devices()[0]
-    for part in (jax.__version__, jaxlib.__version__, jax.default_backend(), device.device_kind):
-        digest.update(part.encode())
-    digest.update(str(jax.device_count()).encode())
-    return digest.hexdigest()[:16]
+    return [
+        ("jaxguide source", _tree_digest(package or Path(jaxguide.__file__).parent)),
+        ("stored results", _tree_digest(results or STORED_RESULTS)),
+        ("python", platform.python_version()),
+        *((dist, version(dist)) for dist in FINGERPRINT_DISTRIBUTIONS),
+        *((f"${name}", os.environ.get(name)) for name in FINGERPRINT_ENV),
+        ("backend", jax.default_backend()),
+        ("device kind", jax.devices()[0].device_kind),
+        ("device count", str(jax.device_count())),
+    ]
 
 
-def execution_cache_path(root: Path, package: Path | None = None) -> Path:
+def execution_fingerprint(package: Path | None = None, results: Path | None = None) -> str:
+    """A short digest of :func:`fingerprint_parts`, in order."""
+    parts = json.dumps(fingerprint_parts(package, results)).encode()
+    return hashlib.sha256(parts).hexdigest()[:16]
+
+
+def execution_cache_path(
+    root: Path, package: Path | None = None, results: Path | None = None
+) -> Path:
     """The jupyter-cache folder for this fingerprint; caches of other fingerprints are removed."""
-    path = root / execution_fingerprint(package)
+    path = root / execution_fingerprint(package, results)
     if root.is_dir():
         for stale in root.iterdir():
             if stale != path and stale.is_dir():
@@ -313,6 +350,26 @@ def _write_claims_json(app: Sphinx, exception: Exception | None) -> None:
         out.write_text(json.dumps({"claims": claim_rows(app)}, indent=1) + "\n")
 
 
+# --- numbers that are not measurements --------------------------------------------------
+class GivenRole(SphinxRole):
+    """``{given}`64 MiB <why>```: a number with a unit that no measurement produced (a chosen
+    budget, a claim's threshold), shown as plain text; the reason stays in the source.
+
+    The test that fails on numbers typed into prose skips these; the reason is required.
+    """
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        has_reason, text, reason = split_explicit_title(self.text)
+        if not has_reason or not reason.strip():
+            msg = self.inliner.reporter.error(
+                f"{{given}}`{self.text}` says no reason: write {{given}}`{text} <why it is "
+                "not measured>`",
+                line=self.lineno,
+            )
+            return [], [msg]
+        return [nodes.inline(text, text, classes=["jg-given"])], []
+
+
 # --- code blocks that are not cells ------------------------------------------------------
 class SnippetDirective(SphinxDirective):
     """Code offered for copying, run on its own in a fresh interpreter by the tests.
@@ -357,6 +414,58 @@ class NotRunDirective(SphinxDirective):
         return [reason, block]
 
 
+# --- cells expected to raise -------------------------------------------------------------
+def check_raising_cells(app: Sphinx, doctree: nodes.document) -> None:
+    """Warn (so fail a ``-W`` build) for each cell tagged ``raises-exception`` that did not.
+
+    The tag lets a cell's error through; without this check a cell that shows how something
+    fails would pass just the same once it stopped failing. Reads the executed notebook that
+    MyST-NB writes for the page; pages it did not execute are skipped.
+    """
+    del doctree
+    docname = app.env.docname
+    if not NbMetadataCollector.get_doc_data(app.env).get(docname, {}).get("exec_data"):
+        return
+    executed = Path(app.env.mystnb_config.output_folder) / f"{docname}.ipynb"
+    notebook = json.loads(executed.read_text())
+    lines = notebook["metadata"].get("source_map", [])
+    code = 0
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        code += 1
+        raised = any(out["output_type"] == "error" for out in cell.get("outputs", []))
+        if "raises-exception" in cell["metadata"].get("tags", []) and not raised:
+            logger.warning(
+                "code cell %d is tagged raises-exception but raised nothing",
+                code,
+                location=(docname, lines[index] if index < len(lines) else None),
+            )
+
+
+# --- math without a network --------------------------------------------------------------
+def mathjax_bundle(name: str) -> Path:
+    """MathJax's ``es5/<name>`` bundle as installed by the docs' dependencies."""
+    import mathjax  # noqa: PLC0415 - django-static-mathjax: MathJax's files, nothing else
+
+    return Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / name
+
+
+def _serve_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    """Copy the MathJax bundle that ``mathjax_path`` names (relative to ``_static``) into
+    the built site, so that pages with math load it from the site rather than a CDN."""
+    path = app.config.mathjax_path
+    if exception is not None or app.builder.format != "html" or "://" in path:
+        return
+    source = mathjax_bundle(Path(path).name)
+    if not source.is_file():
+        logger.error("mathjax_path %r: no such MathJax bundle at %s", path, source)
+        return
+    target = Path(app.outdir) / "_static" / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+
+
 # --- executed notebooks for download ------------------------------------------------------
 def _offer_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
@@ -378,6 +487,7 @@ def _offer_notebook(
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_role("claim", ClaimRole())
+    app.add_role("given", GivenRole())
     app.add_node(claims_report)
     app.add_directive("claims-report", ClaimsReportDirective)
     app.add_directive("snippet", SnippetDirective)
@@ -388,10 +498,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _start_clock)
     app.connect("builder-inited", _load_stored)
     app.connect("env-updated", _stop_clock)
+    app.connect("doctree-read", check_raising_cells)
     app.connect("doctree-resolved", _resolve_reports)
     app.connect("env-get-outdated", _always_refresh_reports)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("build-finished", _write_claims_json)
+    app.connect("build-finished", _serve_mathjax)
     app.connect("html-page-context", _offer_notebook, priority=400)  # before the theme's
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

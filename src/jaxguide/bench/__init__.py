@@ -23,7 +23,14 @@ from jaxguide.bench._comparison import SAME, comparison_tables
 from jaxguide.bench._environment import describe_environment
 from jaxguide.bench._memory import compiled_memory, peak_bytes_in_use
 from jaxguide.bench._points import guarded, guarded_group
-from jaxguide.bench._report import Table, format_seconds, report, timing_chart, timing_table
+from jaxguide.bench._report import (
+    NOISY_SPREAD,
+    Table,
+    format_seconds,
+    report,
+    timing_chart,
+    timing_table,
+)
 from jaxguide.bench._shared import SHARED_RESULTS_ENV, page_results
 from jaxguide.bench._side_by_side import SideBySide, records_table, side_by_side
 from jaxguide.bench._suites import PROFILES, Point, Profile, ProfileName, Suite, page_profile
@@ -40,6 +47,7 @@ from jaxguide.bench.suites import SUITES
 __all__ = [
     "BYTES_MOVED",
     "DEFAULT_METHOD",
+    "NOISY_SPREAD",
     "PROFILES",
     "SAME",
     "SHARED_RESULTS_ENV",
