@@ -9,7 +9,7 @@ strict claim that fails stops the build.
 True
 """
 
-from jaxguide.claims import _memory, _parallel, _site, _transforms, _vmap_speed  # noqa: F401 - importing registers their claims
+from jaxguide.claims import _memory, _microbatch, _parallel, _site, _transforms, _vmap_speed  # noqa: F401 - importing registers their claims
 from jaxguide.claims._core import (
     Claim,
     ClaimFailed,

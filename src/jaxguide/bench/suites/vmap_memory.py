@@ -15,6 +15,12 @@ Benchmarks (memory from XLA's compiled analysis; nothing large is allocated for 
 - ``fused``: vmap of ``outer_sum``, whose intermediate never reaches memory.
 - ``grad``: per-example gradients and the gradient of a batch loss, chunked, with and
   without :func:`jax.checkpoint`.
+- ``train-step``: one training step, ``jax.value_and_grad`` of the batch's mean
+  ``example_loss``, in the four forms of :func:`train_step` (``vmap``, ``chunked``,
+  ``chunked-remat``, ``microbatched``); temporary bytes against batch size, params ``batch``
+  and ``chunk`` (the examples per chunk or microbatch; the batch for ``vmap``).
+- ``train-step-timed``: the same four forms at one batch (half ``attention-timed``'s), run
+  and timed.
 - ``planner``: :func:`~jaxguide.mitigations.plan_chunk_size` for a batch that vmap would
   not fit in ``BUDGET_BYTES``; ``beyond-device``: on a backend that reports its peak (GPU),
   a vmap larger than the device, attempted so that its out-of-memory is recorded.
@@ -39,17 +45,25 @@ from jaxguide.bench._points import guarded
 from jaxguide.bench._results import Record, Scalar
 from jaxguide.bench._suites import Profile, Suite, register_suite
 from jaxguide.bench._timing import time_call
-from jaxguide.mitigations import chunked_vmap, plan_chunk_size
+from jaxguide.mitigations import chunked_vmap, microbatched_value_and_grad, plan_chunk_size
 
 __all__ = [
     "BUDGET_BYTES",
     "FEATURES",
+    "HIDDEN",
     "SUITE",
     "TOKENS",
+    "TRAIN_CHUNK",
+    "TRAIN_FORMS",
     "attention",
+    "batch_loss",
     "batches",
+    "example_loss",
+    "init_network",
     "loss",
     "outer_sum",
+    "train_batch",
+    "train_step",
     "variant",
 ]
 
@@ -62,6 +76,12 @@ BUDGET_BYTES = 64 * 2**20
 CHUNKS = (16, 64, 256)
 """Chunk sizes swept against batch size; 100 is added as one that leaves a remainder."""
 TIMED_CHUNKS = (1, 4, 16, 64, 256)
+HIDDEN = 64
+"""The width of the small network's hidden layer."""
+TRAIN_CHUNK = 32
+"""Examples per chunk, or per microbatch, in the ``train-step`` benchmarks."""
+TRAIN_FORMS = ("vmap", "chunked", "chunked-remat", "microbatched")
+"""The forms of :func:`train_step`, in the order the pages list them."""
 
 Fn = Callable[..., Any]
 
@@ -104,6 +124,55 @@ def _grad_variant(name: str, chunk: int) -> Fn:
     return jax.grad(lambda w, xs: chunked_vmap(f, (None, 0), chunk_size=chunk)(w, xs).mean())
 
 
+def init_network(key: jax.Array) -> dict[str, jax.Array]:
+    """The small network's parameters: a projection, one attention head, a hidden layer."""
+    k_embed, k_hidden, k_readout = jax.random.split(key, 3)
+    return {
+        "embed": jax.random.normal(k_embed, (FEATURES, FEATURES)) / FEATURES**0.5,
+        "hidden": jax.random.normal(k_hidden, (FEATURES, HIDDEN)) / FEATURES**0.5,
+        "readout": jax.random.normal(k_readout, (HIDDEN,)) / HIDDEN**0.5,
+    }
+
+
+def example_loss(params: dict[str, jax.Array], x: jax.Array, y: jax.Array) -> jax.Array:
+    """The squared error of the network's prediction for one sequence ``x`` against ``y``."""
+    h, _ = attention(x @ params["embed"])
+    h = jax.nn.gelu(h @ params["hidden"])
+    return ((h @ params["readout"]).mean() - y) ** 2
+
+
+def batch_loss(params: dict[str, jax.Array], batch: dict[str, jax.Array]) -> jax.Array:
+    """The mean of :func:`example_loss` over ``batch``, as training steps usually write it."""
+    losses = jax.vmap(example_loss, in_axes=(None, 0, 0))(params, batch["x"], batch["y"])
+    return jnp.mean(losses)
+
+
+def train_step(form: str, chunk: int) -> Fn:
+    """``(params, batch) -> (loss, grads)`` for the batch's mean loss, in one of four forms."""
+    if form == "vmap":  # the whole batch at once
+        return jax.value_and_grad(batch_loss)
+    if form == "microbatched":  # a scan over microbatches, adding losses and gradients
+        return microbatched_value_and_grad(batch_loss, microbatch_size=chunk)
+    per_example = jax.checkpoint(example_loss) if form == "chunked-remat" else example_loss
+
+    def chunked_loss(params: dict[str, jax.Array], batch: dict[str, jax.Array]) -> jax.Array:
+        chunked = chunked_vmap(per_example, in_axes=(None, 0, 0), chunk_size=chunk)
+        return jnp.mean(chunked(params, batch["x"], batch["y"]))
+
+    if form in ("chunked", "chunked-remat"):
+        return jax.value_and_grad(chunked_loss)
+    raise ValueError(f"unknown form {form!r}: expected one of {TRAIN_FORMS}")
+
+
+def train_batch(key: jax.Array, batch: int) -> dict[str, jax.Array]:
+    """A batch of random sequences and targets for :func:`batch_loss`."""
+    k_x, k_y = jax.random.split(key)
+    return {
+        "x": jax.random.normal(k_x, (batch, TOKENS, FEATURES)),
+        "y": jax.random.normal(k_y, (batch,)),
+    }
+
+
 def batches(profile: Profile) -> tuple[int, ...]:
     """Powers of four from 256 up to the profile's largest batch."""
     return tuple(4**k for k in range(4, 12) if 4**k <= profile.max_batch)
@@ -134,6 +203,14 @@ def points(profile: Profile) -> Iterator[Callable[[], Record]]:
     for name in ("per-example", "per-example-remat", "batch-loss", "batch-loss-remat"):
         for chunk in (timed, timed // 16):
             yield _point("grad", name, timed, chunk, profile, _grad)
+    for batch in sweep:
+        for form in TRAIN_FORMS:
+            chunk = batch if form == "vmap" else TRAIN_CHUNK
+            yield _point("train-step", form, batch, chunk, profile, _train_memory)
+    step_timed = timed // 2  # a training step costs about three forward passes: a smaller batch
+    for form in reversed(TRAIN_FORMS):  # least memory first, as the device's peak only grows
+        chunk = step_timed if form == "vmap" else TRAIN_CHUNK
+        yield _point("train-step-timed", form, step_timed, chunk, profile, _train_timed)
     yield _point("planner", "plan_chunk_size", sweep[-1], 0, profile, _planner)
     yield _point("beyond-device", "vmap", 0, 0, profile, _beyond_device)
 
@@ -191,6 +268,24 @@ def _grad(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -
     return _record(benchmark, name, batch, chunk, memory=memory, values=values)
 
 
+def _train_memory(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
+    del profile
+    params = jax.eval_shape(init_network, jax.random.key(0))
+    shapes = jax.eval_shape(lambda key: train_batch(key, batch), jax.random.key(0))
+    memory = compiled_memory(train_step(name, chunk), params, shapes)
+    return _record(benchmark, name, batch, chunk, memory=memory)
+
+
+def _train_timed(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
+    step = train_step(name, chunk)
+    params, data = init_network(jax.random.key(0)), train_batch(jax.random.key(1), batch)
+    timing = time_call(jax.jit(step), params, data, method=profile.method)
+    memory = compiled_memory(step, params, data).model_copy(
+        update={"peak_bytes": peak_bytes_in_use()}
+    )
+    return _record(benchmark, name, batch, chunk, timing=timing, memory=memory)
+
+
 def _planner(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
     del chunk, profile
     plan = plan_chunk_size(attention, _examples(batch), budget_bytes=BUDGET_BYTES)
@@ -227,9 +322,10 @@ def _beyond_device(benchmark: str, name: str, batch: int, chunk: int, profile: P
 SUITE = register_suite(
     Suite(
         name="vmap-memory",
-        version=1,
+        version=2,
         description="vmap's temporary memory against chunked and sequential maps, under grad "
-        "too; the time chunking costs; a chunk-size plan for a memory budget.",
+        "too; a training step chunked, checkpointed or microbatched; the time each costs; a "
+        "chunk-size plan for a memory budget.",
         points=points,
     )
 )
