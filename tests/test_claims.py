@@ -175,6 +175,14 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         lambda r: set_ratio(r, "stream", "copy", "add", 0.9),
         lambda r: set_ratio(r, "stream", "copy", "add", 0.1),
     ),
+    "microbatching-cuts-like-remat": (
+        _same,
+        lambda r: scaled_memory(r, "train-step", "microbatched", 10),
+    ),
+    "microbatching-beats-remat": (
+        lambda r: set_ratio(r, "train-step-timed", "chunked-remat", "microbatched", 2),
+        lambda r: set_ratio(r, "train-step-timed", "chunked-remat", "microbatched", 0.8),
+    ),
     "demo-jit-fuses-chain": (
         lambda r: set_ratio(r, "chain", "op-by-op", "jit", 3),
         lambda r: set_ratio(r, "chain", "op-by-op", "jit", 1),
