@@ -1,0 +1,86 @@
+"""What a checker says: a pass or the first mistake found, in one sentence."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec
+
+__all__ = ["Mistake", "Report", "call", "checker"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A checker's verdict on a reader's function: passed or not, and one sentence saying why.
+
+    It shows as that sentence, marked ✓ or ✗, so a notebook cell ending in a check shows it;
+    it is truthy when the check passed.
+
+    >>> Report(passed=False, message="wrong shape: expected (8, 3), got (3,)")
+    ✗ wrong shape: expected (8, 3), got (3,)
+    >>> bool(Report(passed=True, message="matches the reference"))
+    True
+    """
+
+    passed: bool
+    message: str
+
+    def __repr__(self) -> str:
+        return f"{'✓' if self.passed else '✗'} {self.message}"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+class Mistake(Exception):
+    """Raised inside a checker to stop at the first mistake; the checker reports its message."""
+
+
+P = ParamSpec("P")
+
+
+def checker(task: str) -> Callable[[Callable[P, str]], Callable[P, Report]]:
+    """Make a checker for the function the practical calls ``task``.
+
+    The decorated ``run`` returns the sentence that says what passed, or raises
+    :class:`Mistake`; the checker reports ``"<task>: <the mistake>"``.
+    """
+
+    def decorate(run: Callable[P, str]) -> Callable[P, Report]:
+        @functools.wraps(run)
+        def check(*args: P.args, **kwargs: P.kwargs) -> Report:
+            try:
+                return Report(passed=True, message=run(*args, **kwargs))
+            except Mistake as mistake:
+                return Report(passed=False, message=f"{task}: {mistake}")
+
+        return check
+
+    return decorate
+
+
+def call(fn: Callable[..., Any], *args: Any, hints: dict[str, str] | None = None) -> Any:
+    """``fn(*args)``, with any exception turned into a :class:`Mistake` that names it.
+
+    ``hints`` maps a piece of an exception's text (or its type's name) to advice appended
+    to the message when it matches.
+    """
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise Mistake("not written yet (it raises NotImplementedError)") from None
+    except Exception as error:
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        kind = type(error).__name__
+        advice = next(
+            (tip for key, tip in (hints or {}).items() if key in text or key == kind), None
+        )
+        sentence = f"raised {kind}: {_shorten(text)}"
+        raise Mistake(f"{sentence} — {advice}" if advice else sentence) from error
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
