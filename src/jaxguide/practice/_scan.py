@@ -19,6 +19,8 @@ LENGTHS = (6, 1, 9)
 BATCHES = ((4, 6), (3, 2))  # (sequences, time steps)
 HINTS = {
     "carry": "each sequence starts from its own state: map h0s over axis 0 as well",
+    "could not be broadcast": "the state and the input disagree in shape inside the step: each "
+    "sequence starts from its own state, so map h0s over axis 0 as well",
     "inconsistent sizes": "the parameters are shared by every sequence: give them in_axes None",
     "rank should be at least 1": "the parameters are shared by every sequence: give them in_axes None",
 }
