@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec
@@ -57,6 +58,11 @@ def checker(task: str) -> Callable[[Callable[P, str]], Callable[P, Report]]:
             except Mistake as mistake:
                 return Report(passed=False, message=f"{task}: {mistake}")
 
+        # Document (and introspect) the checker as what it is: it returns a Report.
+        check.__signature__ = inspect.signature(run).replace(  # type: ignore[attr-defined]
+            return_annotation="Report"
+        )
+        check.__annotations__ = {**run.__annotations__, "return": "Report"}
         return check
 
     return decorate
