@@ -52,7 +52,10 @@ def check_soft_nearest_batch(fn: Callable[..., Any], budget_bytes: int = MEMORY_
         qs = rng.standard_normal((queries, FEATURES), dtype=np.float32)
         ks = rng.standard_normal((keys, FEATURES), dtype=np.float32)
         compare(
-            call(fn, qs, ks, hints=HINTS), _reference(qs, ks), what="the output", axes=("query",)
+            call(fn, qs, ks, hints=HINTS, jit=True),
+            _reference(qs, ks),
+            what="the output",
+            axes=("query",),
         )
     big = (
         jax.ShapeDtypeStruct((QUERIES, FEATURES), np.float32),  # type: ignore[no-untyped-call]

@@ -60,7 +60,7 @@ def check_data_parallel_step(fn: Callable[..., Any]) -> str:
         params = init_mlp(seed, FEATURES)
         xs = rng.standard_normal((batch, FEATURES), dtype=np.float32)
         ys = rng.standard_normal(batch, dtype=np.float32)
-        got = call(fn, params, xs, ys, lr)
+        got = call(fn, params, xs, ys, lr, jit=True)
         expected = reference(params, xs, ys, lr)
         copies = jax.tree.map(lambda e: np.broadcast_to(e, (n, *np.shape(e))), expected)
         if close(got, copies, RTOL, ATOL):

@@ -54,7 +54,7 @@ def check_ensemble_predict(fn: Callable[..., Any]) -> str:
     for seed, (members, batch) in enumerate(TRIALS):
         params = init_ensemble(seed, members, FEATURES, HIDDEN)
         xs = rng.standard_normal((FEATURES, batch), dtype=np.float32)
-        got = call(fn, params, xs, hints=HINTS)
+        got = call(fn, params, xs, hints=HINTS, jit=True)
         expected = _reference(params, xs)
         if np.shape(got) == (batch, members) != expected.shape:
             raise Mistake(

@@ -51,7 +51,7 @@ def check_hvp(fn: Callable[..., Any]) -> str:
     rng = np.random.default_rng(7)
     for f in FUNCTIONS:
         x, v = rng.standard_normal((2, SMALL), dtype=np.float32)
-        got = call(fn, f, x, v)
+        got = call(fn, f, x, v, jit=True)
         expected = np.asarray(_HESSIANS[f](x)) @ v
         _diagnose(got, expected, f, x, v)
         compare(got, expected, what="the product")

@@ -44,7 +44,7 @@ def check_per_example_grads(fn: Callable[..., Any]) -> str:
         params = init_mlp(seed=trial, features=FEATURES)
         xs = rng.standard_normal((batch, FEATURES), dtype=np.float32)
         ys = rng.standard_normal(batch, dtype=np.float32)
-        got = call(fn, params, xs, ys, hints=HINTS)
+        got = call(fn, params, xs, ys, hints=HINTS, jit=True)
         expected = jax.tree.map(
             lambda *g: np.stack(g), *(one(params, x, y) for x, y in zip(xs, ys, strict=True))
         )

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec
 
+import jax
+
 __all__ = ["Mistake", "Report", "call", "checker"]
 
 
@@ -68,13 +70,32 @@ def checker(task: str) -> Callable[[Callable[P, str]], Callable[P, Report]]:
     return decorate
 
 
-def call(fn: Callable[..., Any], *args: Any, hints: dict[str, str] | None = None) -> Any:
+# Errors of code that runs eagerly but not under jit: such a function is called eagerly.
+_NOT_JITTABLE = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.TracerBoolConversionError,
+    jax.errors.TracerIntegerConversionError,
+)
+
+
+def call(
+    fn: Callable[..., Any], *args: Any, hints: dict[str, str] | None = None, jit: bool = False
+) -> Any:
     """``fn(*args)``, with any exception turned into a :class:`Mistake` that names it.
 
     ``hints`` maps a piece of an exception's text (or its type's name) to advice appended
-    to the message when it matches.
+    to the message when it matches. With ``jit``, ``fn`` runs as one compiled program
+    (its callable arguments static), which is much cheaper than running a small function
+    operation by operation; a function that cannot be jitted runs as written.
     """
     try:
+        if jit:
+            static = tuple(i for i, a in enumerate(args) if callable(a))
+            try:
+                return jax.jit(fn, static_argnums=static)(*args)
+            except _NOT_JITTABLE:
+                pass
         return fn(*args)
     except NotImplementedError:
         raise Mistake("not written yet (it raises NotImplementedError)") from None

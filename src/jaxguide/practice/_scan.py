@@ -78,7 +78,7 @@ def check_rnn(fn: Callable[..., Any]) -> str:
         params = init_rnn(seed, FEATURES, HIDDEN)
         h0 = rng.standard_normal(HIDDEN, dtype=np.float32)
         xs = rng.standard_normal((length, FEATURES), dtype=np.float32)
-        got = call(fn, params, h0, xs)
+        got = call(fn, params, h0, xs, jit=True)
         _diagnose(got, params, h0, xs)
         compare(got, _states(params, h0, xs), what="the states", axes=("step",))
     params = init_rnn(0, FEATURES, HIDDEN)
@@ -115,7 +115,7 @@ def check_batched_rnn(fn: Callable[..., Any]) -> str:
         params = init_rnn(seed, FEATURES, HIDDEN)
         h0s = rng.standard_normal((batch, HIDDEN), dtype=np.float32)
         xss = rng.standard_normal((batch, length, FEATURES), dtype=np.float32)
-        got = call(fn, params, h0s, xss, hints=HINTS)
+        got = call(fn, params, h0s, xss, hints=HINTS, jit=True)
         expected = np.stack([_states(params, h, xs) for h, xs in zip(h0s, xss, strict=True)])
         if np.shape(got) == (length, batch, HIDDEN) != expected.shape:
             raise Mistake(

@@ -55,7 +55,7 @@ def check_train_step(fn: Callable[..., Any]) -> str:
         xs = rng.standard_normal((BATCH, FEATURES), dtype=np.float32)
         ys = (rng.random(BATCH) < 0.5).astype(np.float32)
         (loss, accuracy), grads = grad_fn(params, xs, ys)
-        got = call(fn, params, xs, ys, lr, hints=HINTS)
+        got = call(fn, params, xs, ys, lr, hints=HINTS, jit=True)
         expected = (_step(params, grads, lr), loss, accuracy)
         _diagnose(got, expected, params, grads, lr, xs, ys)
         compare(got, expected, what="(new_params, loss, accuracy)")
