@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from factories import results, timing
-from jaxguide.bench import Record
+from jaxguide.results import Record
 from jaxguide_site import mathjax_bundle
 from tiny_site import build, cell, counter, index, page, runs
 
@@ -174,3 +174,38 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     assert (runs(a), runs(b)) == (5, 4)
     assert build(site, JAXGUIDE_PROFILE="full").returncode == 0
     assert (runs(a), runs(b)) == (5, 4)
+
+def test_the_offered_notebook_leaves_out_solutions(site: Path) -> None:
+    page(
+        site,
+        "practice",
+        "Practice",
+        cell("""
+        def answer():
+            raise NotImplementedError  # the starter
+        """),
+        cell("""
+        :tags: [hide-input, solution]
+
+        def answer():
+            return 42  # the solution
+        """),
+        cell("""
+        :tags: [solution]
+
+        answer()
+        """),
+        cell("print('after the solution')"),
+    )
+    index(site, "practice")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    html = (site / "_build" / "practice.html").read_text()
+    assert "the solution" in html  # the page keeps it
+    cells = json.loads((site / "_build" / "_sources" / "practice.ipynb").read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    assert len(code) == 2
+    assert "the starter" in code[0]
+    assert "after the solution" in code[1]
+    assert not any("solution" in c.get("metadata", {}).get("tags", []) for c in cells)
+    assert not any("42" in source for source in code)

@@ -467,6 +467,10 @@ def _serve_mathjax(app: Sphinx, exception: Exception | None) -> None:
 
 
 # --- executed notebooks for download ------------------------------------------------------
+SOLUTION_TAG = "solution"
+"""The cell tag of a practical's solution, left out of the notebook a page offers."""
+
+
 def _offer_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -474,6 +478,8 @@ def _offer_notebook(
 
     sphinx-book-theme does this only alongside launch buttons (Binder, Colab), which cannot
     open a Markdown notebook from the repository; so the site does it here, for every page.
+    Cells tagged ``solution`` (the practicals' answers) stay on the site: the notebook is
+    offered without them.
     """
     del templatename, doctree
     executed = Path(app.env.mystnb_config.output_folder) / f"{pagename}.ipynb"
@@ -481,7 +487,13 @@ def _offer_notebook(
         return
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(executed, target)
+    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    notebook["cells"] = [
+        cell
+        for cell in notebook["cells"]
+        if SOLUTION_TAG not in cell.get("metadata", {}).get("tags", [])
+    ]
+    target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
