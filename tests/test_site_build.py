@@ -175,6 +175,7 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     assert build(site, JAXGUIDE_PROFILE="full").returncode == 0
     assert (runs(a), runs(b)) == (5, 4)
 
+
 def test_the_offered_notebook_leaves_out_solutions(site: Path) -> None:
     page(
         site,
