@@ -243,8 +243,8 @@ register(
     ),
     Claim(
         id="vmap-jit-overhead",
-        statement="Called from Python, vmap(jit(f)) re-traces the vmap on every call, which "
-        "makes it slower than jit(vmap(f)) on a small batch.",
+        statement="Called from Python, vmap(jit(f)) batches f's cached jaxpr again on every "
+        "call, which makes it slower than jit(vmap(f)) on a small batch.",
         kind="measured",
         suite="transforms-vmap",
         predicate=vmap_jit_overhead,
