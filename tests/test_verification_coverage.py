@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from markdown_blocks import Block, blocks, pages, run_fresh
+from markdown_blocks import Block, blocks, pages, run_snippet
 
 
 def test_every_python_block_is_verified(capsys: pytest.CaptureFixture[str]) -> None:
@@ -64,7 +64,7 @@ SNIPPETS = [b for page in pages() for b in blocks(page) if b.kind == "snippet"]
     "snippet", SNIPPETS, ids=[f"{b.path.relative_to(b.path.parents[1])}:{b.line}" for b in SNIPPETS]
 )
 def test_snippet_runs_in_a_fresh_interpreter(snippet: Block, tmp_path: Path) -> None:
-    result = run_fresh(snippet.code, tmp_path)
+    result = run_snippet(snippet.code, tmp_path, int(snippet.options.get("processes", 1)))
     assert result.returncode == 0, result.stderr
     if "output" in snippet.options:
         assert result.stdout.split() == snippet.options["output"].split()
