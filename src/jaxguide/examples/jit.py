@@ -137,7 +137,7 @@ def cache_miss_log() -> Iterator[list[str]]:
     """JAX's explanation of each tracing-cache miss inside the block, collected in a list.
 
     Turns on ``jax_explain_cache_misses`` for the block, and turns it back to what it was
-    after. JAX writes each explanation with :mod:`logging` (the ``jax`` logger, at WARNING),
+    after. JAX writes each explanation with Python's ``logging`` (the ``jax`` logger, at WARNING),
     which would print it to standard error; inside the block a handler collects whatever the
     ``jax`` logger writes instead, and nothing goes on to other handlers.
 
