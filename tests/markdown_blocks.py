@@ -10,11 +10,15 @@ one of :data:`KINDS`, or ``None`` with the reason it is not verified.
 from __future__ import annotations
 
 import ast
+import contextlib
 import doctest
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -403,6 +407,11 @@ def output_matches(expected: str, printed: str) -> bool:
     return bool(printed.strip()) and _CHECKER.check_output(expected, printed, flags)
 
 
+SNIPPET_TIMEOUT_S = 300
+SNIPPET_ENV = {**os.environ, "JAX_NUM_CPU_DEVICES": "8"}
+COORDINATOR = re.compile(r"127\.0\.0\.1:\d+")
+
+
 def run_fresh(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``code`` as pasted into a fresh interpreter (8 simulated CPU devices, as the site)."""
     return subprocess.run(
@@ -411,9 +420,69 @@ def run_fresh(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=300,
-        env={**os.environ, "JAX_NUM_CPU_DEVICES": "8"},
+        timeout=SNIPPET_TIMEOUT_S,
+        env=SNIPPET_ENV,
     )
+
+
+def run_snippet(code: str, cwd: Path, processes: int = 1) -> subprocess.CompletedProcess[str]:
+    """Run a snippet as copied: in one fresh interpreter, or in ``processes`` at once.
+
+    A snippet for several processes is started as ``python snippet.py <process id>`` in each,
+    and names its coordinator ``127.0.0.1:<port>``: that port is replaced by a free one, so
+    runs side by side do not collide. Their outputs are joined in process order, without
+    gloo's ``[Gloo] ...`` connection messages, whose order varies from run to run. Every
+    process is killed and reaped on the way out, after a time-out or a failure too.
+    """
+    if processes == 1:
+        return run_fresh(code, cwd)
+    code, found = COORDINATOR.subn(f"127.0.0.1:{_free_port()}", code)
+    if found != 1:
+        raise ValueError(f"a snippet for {processes} processes names 127.0.0.1:<port> once")
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(process_id)],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=SNIPPET_ENV,
+            start_new_session=True,  # its own process group, killed as one below
+        )
+        for process_id in range(processes)
+    ]
+    outputs: list[tuple[str, str]] = []
+    deadline = time.monotonic() + SNIPPET_TIMEOUT_S
+    try:
+        for child in children:
+            outputs.append(child.communicate(timeout=max(0.0, deadline - time.monotonic())))
+    finally:
+        for child in children:
+            if child.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            for pipe in (child.stdout, child.stderr):
+                if pipe is not None:
+                    pipe.close()
+    stdout = "".join(
+        line
+        for out, _ in outputs
+        for line in out.splitlines(keepends=True)
+        if not line.startswith("[Gloo]")
+    )
+    return subprocess.CompletedProcess(
+        [sys.executable, "-c", code],
+        next((c.returncode for c in children if c.returncode), 0),
+        stdout,
+        "".join(f"--- process {i}:\n{err}" for i, (_, err) in enumerate(outputs)),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 # --- numbers typed into prose -------------------------------------------------------------

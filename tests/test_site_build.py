@@ -123,6 +123,8 @@ def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
     index(site, "measured", "report")
     result = build(site)
     assert result.returncode == 0, result.stderr
+    # The kernel got CurveZMQ keys (jaxguide_site.encrypt_kernel_channels), so it did not warn.
+    assert "without encryption" not in result.stdout + result.stderr
     html = (site / "_build" / "measured.html").read_text()
     assert 'id="claim-demo-jit-fuses-chain"' in html
     assert "holds on cpu: 3.0× faster" in html

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from markdown_blocks import KINDS, Block, blocks, output_matches, pages, run_fresh
+from markdown_blocks import KINDS, Block, blocks, output_matches, pages, run_snippet
 
 NOTEBOOK = """---
 jupytext:
@@ -166,7 +166,7 @@ SNIPPETS = [b for page in pages() for b in blocks(page) if b.kind == "snippet"]
     "snippet", SNIPPETS, ids=[f"{b.path.relative_to(b.path.parents[1])}:{b.line}" for b in SNIPPETS]
 )
 def test_snippet_runs_in_a_fresh_interpreter(snippet: Block, tmp_path: Path) -> None:
-    result = run_fresh(snippet.code, tmp_path)
+    result = run_snippet(snippet.code, tmp_path, int(snippet.options.get("processes", 1)))
     assert result.returncode == 0, result.stderr
     # A snippet that prints says what: the page shows it, and it must be what a reader sees.
     assert "output" in snippet.options or not result.stdout.strip(), (

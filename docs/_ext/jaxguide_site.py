@@ -15,6 +15,8 @@
 - MathJax is served with the site (:func:`_serve_mathjax`): math renders without a network.
 - ``snippet`` and ``not-run`` directives: code offered for copying that a test runs on its
   own, and code deliberately not run, with its reason on the page.
+- :func:`encrypt_kernel_channels`: the kernels that execute the pages get CurveZMQ keys, so
+  they do not warn about plain TCP at every page.
 """
 
 from __future__ import annotations
@@ -375,18 +377,25 @@ class SnippetDirective(SphinxDirective):
     """Code offered for copying, run on its own in a fresh interpreter by the tests.
 
     An ``output`` option shows what the snippet prints; the tests compare it with what the
-    snippet really prints when run as copied.
+    snippet really prints when run as copied. A ``processes`` option (``2``) makes it a
+    program for several processes, each started with its process id as first argument: the
+    tests run that many at once (the class ``jg-snippet-processes-2`` tells the browser
+    checks), and compare their outputs, in process order, with ``output``.
     """
 
     has_content = True
     option_spec: ClassVar[dict[str, Any]] = {
         "name": directives.unchanged,
         "output": directives.unchanged,
+        "processes": directives.positive_int,
     }
 
     def run(self) -> list[nodes.Node]:
         code = "\n".join(self.content)
-        block = nodes.literal_block(code, code, language="python", classes=["jg-snippet"])
+        classes = ["jg-snippet"]
+        if self.options.get("processes", 1) > 1:
+            classes.append(f"jg-snippet-processes-{self.options['processes']}")
+        block = nodes.literal_block(code, code, language="python", classes=classes)
         self.set_source_info(block)
         if "name" in self.options:
             block["ids"].append(nodes.make_id(f"snippet-{self.options['name']}"))
@@ -497,7 +506,32 @@ def _offer_notebook(
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+# --- the kernels that execute the pages ----------------------------------------------------
+def encrypt_kernel_channels() -> bool:
+    """Have jupyter_client give every kernel it starts here CurveZMQ keys; True if it will.
+
+    ipykernel (7.4 and later) warns at start-up when its channels run over TCP without
+    encryption, and MyST-NB starts one kernel per executed page, so every build logged that
+    warning once a page. jupyter_client (8.10 and later) provisions keys for kernels whose
+    kernelspec declares Curve support (ipykernel's does) when ``KernelManager.
+    transport_encryption`` is ``"auto"``; it is ``"disabled"`` by default, and MyST-NB offers
+    no setting that reaches the kernel manager it creates. So this changes the default, in this
+    process only. Older versions, or a zmq built without Curve, are left as they are.
+    """
+    try:
+        import zmq  # noqa: PLC0415 - optional: only to ask for encryption where it exists
+        from jupyter_client.manager import KernelManager  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - MyST-NB depends on both
+        return False
+    trait = KernelManager.class_traits().get("transport_encryption")
+    if trait is None or not zmq.has("curve"):
+        return False
+    trait.default_value = "auto"
+    return True
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    encrypt_kernel_channels()
     app.add_role("claim", ClaimRole())
     app.add_role("given", GivenRole())
     app.add_node(claims_report)

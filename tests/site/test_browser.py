@@ -8,13 +8,14 @@ serious or critical accessibility violation beyond the listed exceptions.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import ARTIFACTS, site_paths, unavailable
-from markdown_blocks import output_matches, run_fresh
+from markdown_blocks import output_matches, run_snippet
 
 PAGES = site_paths()
 
@@ -90,7 +91,9 @@ def test_copy_buttons_copy_runnable_code(page: Any, path: str, tmp_path: Path) -
             " return n && n.classList.contains('jg-snippet-output') ? n.innerText : null; }",
             block.element_handle(),
         )
-        result = run_fresh(code, tmp_path)
+        classes = block.get_attribute("class") or ""
+        processes = re.search(r"jg-snippet-processes-(\d+)", classes)
+        result = run_snippet(code, tmp_path, int(processes.group(1)) if processes else 1)
         assert result.returncode == 0, f"snippet {i} of {path} failed as copied:\n{result.stderr}"
         if expected is not None:
             assert output_matches(expected, result.stdout), f"snippet {i} of {path}"
