@@ -20,6 +20,7 @@ from jaxguide.bench._points import guarded, guarded_group
 from jaxguide.bench._report import Table, format_seconds, report, timing_chart, timing_table
 from jaxguide.bench._shared import SHARED_RESULTS_ENV, page_results
 from jaxguide.bench._side_by_side import SideBySide, records_table, side_by_side
+from jaxguide.bench._style import CHART_STYLE, VARIANT_COLORS, chart_svg, variant_style
 from jaxguide.bench._suites import PROFILES, Point, Profile, ProfileName, Suite, page_profile
 from jaxguide.bench._timing import (
     DEFAULT_METHOD,
@@ -32,10 +33,12 @@ from jaxguide.bench._timing import (
 from jaxguide.bench.suites import SUITES
 
 __all__ = [
+    "CHART_STYLE",
     "DEFAULT_METHOD",
     "PROFILES",
     "SHARED_RESULTS_ENV",
     "SUITES",
+    "VARIANT_COLORS",
     "Call",
     "Caption",
     "CompileCount",
@@ -47,6 +50,7 @@ __all__ = [
     "Table",
     "bandwidth_point",
     "caption",
+    "chart_svg",
     "compiled_memory",
     "copy_bandwidth",
     "count_compiles",
@@ -66,4 +70,5 @@ __all__ = [
     "time_calls",
     "timing_chart",
     "timing_table",
+    "variant_style",
 ]

@@ -160,7 +160,8 @@ def _report(args: argparse.Namespace) -> None:
             figure = timing_chart(runs)
         except ValueError as exc:
             raise UsageError(f"--chart: {exc}") from None
-        figure.savefig(_writable(args.chart), format="svg")
+        # A file on its own has no page behind it: it gets a white background.
+        figure.savefig(_writable(args.chart), format="svg", facecolor="white")
         _say(f"chart → {args.chart}")
 
 
