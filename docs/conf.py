@@ -44,8 +44,17 @@ nitpick_ignore_regex = [
 nitpick_ignore = [
     ("py:class", alias)
     for alias in (
-        "Scalar", "Params", "Status", "Kind", "VerdictStatus", "Outcome", "Quantifier", "Pair",
-        "Call", "Point", "Claim",
+        "Scalar",
+        "Params",
+        "Status",
+        "Kind",
+        "VerdictStatus",
+        "Outcome",
+        "Quantifier",
+        "Pair",
+        "Call",
+        "Point",
+        "Claim",
     )
 ]
 suppress_warnings = ["mystnb.unknown_mime_type"]
