@@ -10,8 +10,9 @@ import matplotlib.style
 import pytest
 from matplotlib.figure import Figure
 
-from factories import fixture
+from factories import fixture, results
 from jaxguide.bench import CHART_STYLE, VARIANT_COLORS, chart_svg, timing_chart, variant_style
+from jaxguide.results import Record, Timing
 
 # The variants the site's charts draw: the vmap speed chart, the memory charts, the vmap page.
 CHARTED = {
@@ -100,3 +101,16 @@ def _contrast(a: object, b: object) -> float:
 
     hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
+
+
+def test_error_bars_span_the_quartiles_never_below_zero() -> None:
+    # Skewed samples: quartiles 1.1 and 5 around a median of 1.2; a symmetric ±IQR/2 would
+    # reach below zero, which a log axis cannot show.
+    skewed = Timing(first_call_s=1.0, samples_s=(1.0, 1.1, 1.2, 5.0, 9.0), loops=1)
+    run = results(
+        "vmap-speed", Record(benchmark="add", variant="vmap", params={"batch": 10}, timing=skewed)
+    )
+    (ax,) = timing_chart([run]).get_axes()
+    (bars,) = ax.containers
+    (segment,) = bars.lines[2][0].get_segments()
+    assert [y for _, y in segment] == pytest.approx([1.1, 5.0])

@@ -223,7 +223,7 @@ def _statement(app: Sphinx, fromdocname: str, row: dict[str, Any]) -> nodes.para
 def _report_table(app: Sphinx, fromdocname: str) -> nodes.table:
     """Every claim: statement, kind, source, and its verdicts, this build's first."""
     headers = ["Claim", "Kind", "Source", "Verdicts (this build first, then stored results)"]
-    table, body = _table(["jg-claims-report"], headers, [38, 9, 18, 35])
+    table, body = _table(["jg-claims-report"], headers, [33, 13, 18, 36])
     for row in claim_rows(app):
         verdicts = nodes.paragraph()
         for i, verdict in enumerate(row["verdicts"]):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from jaxguide.bench._bandwidth import measured_bandwidth
 from jaxguide.bench._style import CHART_STYLE, variant_style
-from jaxguide.results import Record, Results
+from jaxguide.results import Record, Results, Timing
 
 __all__ = ["NOISY_SPREAD", "Table", "format_seconds", "report", "timing_chart", "timing_table"]
 
@@ -138,7 +139,7 @@ def timing_chart(
     """A log-log chart of median time per call against batch size, one panel per benchmark.
 
     Every variant is a line (only ``variants`` when given, in that order), in its own colour
-    and marker (:func:`variant_style`), with its IQR as error bars; several results files are
+    and marker (:func:`variant_style`), with error bars from the first to the third quartile; several results files are
     told apart by line style and their hardware in the legend. Drawn in the site's style
     (:data:`CHART_STYLE`). Returns a :class:`matplotlib.figure.Figure`: write it with
     :func:`chart_svg`, or ``fig.savefig("x.svg")``.
@@ -185,14 +186,28 @@ def _draw_variants(
             key=lambda point: point[0],
         )
         if points:
+            quartiles = [_quartiles(t) for _, t in points]
             ax.errorbar(
                 [n for n, _ in points],
                 [t.median_s for _, t in points],
-                yerr=[[t.iqr_s / 2 for _, t in points]] * 2,
+                # The bars span the quartiles themselves: on a log scale a symmetric ±IQR/2
+                # can reach below zero, and the samples' spread is rarely symmetric.
+                yerr=[
+                    [t.median_s - q1 for (_, t), (q1, _) in zip(points, quartiles, strict=True)],
+                    [q3 - t.median_s for (_, t), (_, q3) in zip(points, quartiles, strict=True)],
+                ],
                 linestyle=linestyle,
                 label=variant + suffix,
                 **variant_style(variant),
             )
+
+
+def _quartiles(timing: Timing) -> tuple[float, float]:
+    """The first and third quartiles of a timing's samples (the median twice for one sample)."""
+    if timing.repeats < 2:
+        return timing.median_s, timing.median_s
+    q1, _, q3 = statistics.quantiles(timing.samples_s, n=4, method="inclusive")
+    return q1, q3
 
 
 def _timed_benchmarks(results: Results) -> list[str]:

@@ -83,7 +83,7 @@ class Suite:
     points: Callable[[Profile], Iterable[Point]]
     """Given a profile, the measurements to take."""
     produces: frozenset[tuple[str, str]]
-    """Every (benchmark, variant) its records may have: claims are checked against it."""
+    """Every (benchmark, variant) pair its records may have; claims are checked against it."""
 
     def run(
         self,
