@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from factories import fixture, results, timing, with_values
-from jaxguide.bench import SUITES, side_by_side, timing_chart
+from jaxguide.bench import SUITES, records_table, side_by_side, timing_chart
 from jaxguide.results import Record, Results, ResultsError, differences, load_stored
 from tiny_site import build, cell, index, page
 
@@ -24,7 +24,7 @@ def _current() -> Results:
     record = Record(
         benchmark="add", variant="vmap", params={"batch": 10}, timing=timing(1e-4, 1e-6)
     )
-    return results("vmap-speed", record)
+    return results("vmap-speed", record, version=SUITES["vmap-speed"].version)
 
 
 def test_stored_results_load_and_are_flagged() -> None:
@@ -86,9 +86,9 @@ def test_the_page_renders_both_columns(site: Path) -> None:
     assert result.returncode == 0, result.stderr
     html = (site / "_build" / "hardware.html").read_text()
     tables = html.split("<table")[1:]
-    timed = [t for t in tables if "median time per call" in t or "FIXTURE GPU" in t]
-    assert timed, "no comparison table"
-    for table in timed:
+    comparisons = [t for t in tables if "<p>params</p>" in t.split("</thead>")[0]]
+    assert comparisons, "no comparison table"
+    for table in comparisons:
         head = table.split("</thead>")[0]
         assert "this build" in head
         assert "FIXTURE GPU" in head
@@ -134,3 +134,16 @@ def test_every_suite_is_on_the_results_page() -> None:
     page_text = (Path(__file__).parents[1] / "docs" / "results" / "hardware.md").read_text()
     missing = [name for name in SUITES if f'across("{name}")' not in page_text]
     assert not missing, f"suites not shown across hardware: {missing}"
+
+
+def test_a_jaxpr_in_a_record_keeps_the_table_whole() -> None:
+    """A multi-line, coloured value (a jaxpr) would end its Markdown row early."""
+    jaxpr = (
+        "{ \x1b[34;1mlambda \x1b[39;22m; a\x1b[35m:f32[3]\x1b[39m. let\n    b = sin a\n  in (b,) }"
+    )
+    run = results("s", Record(benchmark="b", variant="jaxpr", values={"jaxpr": jaxpr, "n": 2}))
+    table = records_table(run).strip().splitlines()
+    assert all(line.startswith("|") for line in table), table
+    assert "\x1b" not in "".join(table)
+    assert "jaxpr: 3 lines of text" in table[-1]
+    assert "n 2" in table[-1]

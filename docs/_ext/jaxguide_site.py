@@ -47,6 +47,9 @@ from jaxguide.results import Results, ResultsError, load_results
 
 logger = logging.getLogger(__name__)
 
+SEED_PREFIX = "seed:"
+"""How a claim's source names a seed text (``jaxguide.claims``' sources start so)."""
+
 
 # --- execution cache --------------------------------------------------------------------
 STORED_RESULTS = Path(__file__).parents[1] / "results" / "data"
@@ -165,7 +168,9 @@ class claims_report(nodes.General, nodes.Element):
 
 
 class ClaimsReportDirective(SphinxDirective):
-    """Lists every registered claim with its verdict on each backend (``:seed:``: the seeds')."""
+    """Lists every registered claim with its verdict on each backend; ``:seed:`` lists only
+    the seed texts' claims, compactly: each seed named once, then its claims and this build's
+    verdicts."""
 
     option_spec: ClassVar[dict[str, Any]] = {"seed": directives.flag}
 
@@ -220,35 +225,45 @@ def claim_rows(app: Sphinx) -> list[dict[str, Any]]:
     return rows
 
 
-def _report_table(app: Sphinx, fromdocname: str, seed: bool) -> nodes.table:
-    headers = ["Claim", "Kind", "Source", "Verdicts (this build first, then stored results)"]
-    table = nodes.table(classes=["jg-claims-report", "colwidths-given"])
+def _table(
+    classes: list[str], headers: list[str], widths: list[int]
+) -> tuple[nodes.table, nodes.tbody]:
+    table = nodes.table(classes=[*classes, "colwidths-given"])
     group = nodes.tgroup(cols=len(headers))
     table += group
-    for width in (38, 9, 18, 35):
+    for width in widths:
         group += nodes.colspec(colwidth=width)
     head = nodes.thead()
     group += head
     head += _row([nodes.paragraph(text=h) for h in headers])
     body = nodes.tbody()
     group += body
+    return table, body
+
+
+def _statement(app: Sphinx, fromdocname: str, row: dict[str, Any]) -> nodes.paragraph:
+    """The claim's sentence and its id, linked to the verdict on the page that measures it."""
+    statement = nodes.paragraph()
+    statement += nodes.Text(row["statement"] + " ")
+    if row["page"]:
+        ref = nodes.reference(
+            "",
+            "",
+            internal=True,
+            refuri=app.builder.get_relative_uri(fromdocname, row["page"]) + f"#claim-{row['id']}",
+        )
+        ref += nodes.literal(text=row["id"])
+        statement += ref
+    else:
+        statement += nodes.literal(text=row["id"])
+    return statement
+
+
+def _report_table(app: Sphinx, fromdocname: str) -> nodes.table:
+    """Every claim: statement, kind, source, and its verdicts, this build's first."""
+    headers = ["Claim", "Kind", "Source", "Verdicts (this build first, then stored results)"]
+    table, body = _table(["jg-claims-report"], headers, [33, 13, 18, 36])
     for row in claim_rows(app):
-        if seed and not row["source"].startswith("seed"):
-            continue
-        statement = nodes.paragraph()
-        statement += nodes.Text(row["statement"] + " ")
-        if row["page"]:
-            ref = nodes.reference(
-                "",
-                "",
-                internal=True,
-                refuri=app.builder.get_relative_uri(fromdocname, row["page"])
-                + f"#claim-{row['id']}",
-            )
-            ref += nodes.literal(text=row["id"])
-            statement += ref
-        else:
-            statement += nodes.literal(text=row["id"])
         verdicts = nodes.paragraph()
         for i, verdict in enumerate(row["verdicts"]):
             if i:
@@ -256,13 +271,33 @@ def _report_table(app: Sphinx, fromdocname: str, seed: bool) -> nodes.table:
             verdicts += verdict_node(Verdict.model_validate(verdict))
         body += _row(
             [
-                statement,
+                _statement(app, fromdocname, row),
                 nodes.paragraph(text=row["kind"]),
                 nodes.paragraph(text=row["source"]),
                 verdicts,
             ]
         )
     return table
+
+
+def _seed_tables(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
+    """The seed texts' claims in compact form: for each seed, named once above its table,
+    each claim with this build's verdict."""
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for row in claim_rows(app):
+        if row["source"].startswith(SEED_PREFIX):
+            by_source.setdefault(row["source"], []).append(row)
+    out: list[nodes.Node] = []
+    for source, rows in by_source.items():
+        name = source.removeprefix(SEED_PREFIX).strip()
+        out.append(nodes.paragraph("", f"From the {name}:", classes=["jg-claims-source"]))
+        table, body = _table(["jg-claims-seed"], ["Claim", "Verdict on this build"], [60, 40])
+        for row in rows:
+            verdict = nodes.paragraph()
+            verdict += verdict_node(Verdict.model_validate(row["verdicts"][0]))
+            body += _row([_statement(app, fromdocname, row), verdict])
+        out.append(table)
+    return out
 
 
 def _row(cells: list[nodes.Node]) -> nodes.row:
@@ -276,7 +311,8 @@ def _row(cells: list[nodes.Node]) -> nodes.row:
 
 def _resolve_reports(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for node in list(doctree.findall(claims_report)):
-        node.replace_self(_report_table(app, docname, seed=node.get("seed", False)))
+        seed = node.get("seed", False)
+        node.replace_self(_seed_tables(app, docname) if seed else _report_table(app, docname))
     for node in list(doctree.findall(execution_summary)):
         node.replace_self(_execution_summary(app))
 

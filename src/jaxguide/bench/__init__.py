@@ -33,6 +33,7 @@ from jaxguide.bench._report import (
 )
 from jaxguide.bench._shared import SHARED_RESULTS_ENV, page_results
 from jaxguide.bench._side_by_side import SideBySide, records_table, side_by_side
+from jaxguide.bench._style import CHART_STYLE, VARIANT_COLORS, chart_svg, variant_style
 from jaxguide.bench._suites import PROFILES, Point, Profile, ProfileName, Suite, page_profile
 from jaxguide.bench._timing import (
     DEFAULT_METHOD,
@@ -46,12 +47,14 @@ from jaxguide.bench.suites import SUITES
 
 __all__ = [
     "BYTES_MOVED",
+    "CHART_STYLE",
     "DEFAULT_METHOD",
     "NOISY_SPREAD",
     "PROFILES",
     "SAME",
     "SHARED_RESULTS_ENV",
     "SUITES",
+    "VARIANT_COLORS",
     "Call",
     "Caption",
     "CompileCount",
@@ -62,6 +65,7 @@ __all__ = [
     "Suite",
     "Table",
     "caption",
+    "chart_svg",
     "comparison_tables",
     "compiled_memory",
     "count_compiles",
@@ -83,4 +87,5 @@ __all__ = [
     "time_calls",
     "timing_chart",
     "timing_table",
+    "variant_style",
 ]

@@ -164,7 +164,8 @@ def _chart(runs: list[Results], path: Path) -> None:
         figure = timing_chart(runs)
     except ValueError as exc:
         raise UsageError(f"--chart: {exc}") from None
-    figure.savefig(_writable(path), format="svg")
+    # A file on its own has no page behind it: it gets a white background.
+    figure.savefig(_writable(path), format="svg", facecolor="white")
     _say(f"chart → {path}")
 
 

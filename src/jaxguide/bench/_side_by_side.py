@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jaxguide.bench._caption import caption
 from jaxguide.bench._comparison import comparison_tables
 from jaxguide.bench._report import Table, format_seconds
-from jaxguide.results import Record, Results, differences
+from jaxguide.results import Record, Results, Scalar, differences
 
 __all__ = ["SideBySide", "records_table", "side_by_side"]
 
@@ -31,10 +32,22 @@ def _measured(record: Record) -> str:
             parts.append("recompiled")
     if record.memory is not None:
         parts.append(f"temp {record.memory.temp_bytes:,} B")
-    parts.extend(
-        f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in record.values.items()
-    )
+    parts.extend(_value(k, v) for k, v in record.values.items())
     return "; ".join(parts) or "ok"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _value(key: str, value: Scalar) -> str:
+    """One value for a table cell: a text of several lines (a jaxpr) would break the table's
+    row, so the cell says how long it is; terminal colour codes are dropped."""
+    if isinstance(value, float):
+        return f"{key} {value:.3g}"
+    text = _ANSI.sub("", str(value))
+    if "\n" in text:
+        return f"{key}: {len(text.splitlines())} lines of text, in the results file"
+    return f"{key} {text}"
 
 
 def records_table(results: Results) -> str:
