@@ -44,9 +44,11 @@ def tests(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the site, executing every page (`-- --serve` to rebuild and reload on edits).
 
-    `-- --out docs/_build/html-1device` builds into another folder, with its own execution
-    cache beside it: `JAX_NUM_CPU_DEVICES=1 nox -s docs -- --out docs/_build/html-1device`
-    checks that every page runs on one device without touching the 8-device build.
+    `-- --out docs/_build/1device/html` builds into another folder; MyST-NB keeps its executed
+    notebooks beside the output folder (`../jupyter_execute`), and so does this session the
+    execution cache (`../.jupyter_cache`), so each folder's build has its own:
+    `JAX_NUM_CPU_DEVICES=1 nox -s docs -- --out docs/_build/1device/html` checks that every
+    page runs on one device without touching the 8-device build in docs/_build/html.
     """
     parser = argparse.ArgumentParser(prog="nox -s docs --")
     parser.add_argument("--serve", action="store_true", help="serve with live reload")
@@ -56,8 +58,8 @@ def docs(session: nox.Session) -> None:
     install(session, "docs", editable=True)
     out = (args.out or DOCS / "_build" / args.builder).resolve()
     env = dict(DEVICE_ENV)
-    if args.out:  # its own execution cache: one per folder, each kept warm
-        env["JAXGUIDE_CACHE_DIR"] = str(out.parent / f".jupyter_cache-{out.name}")
+    if args.out:  # its own execution cache, beside MyST-NB's jupyter_execute for that folder
+        env["JAXGUIDE_CACHE_DIR"] = str(out.parent / ".jupyter_cache")
     common = ["-b", args.builder, "-n", "-W", "--keep-going", "-T", str(DOCS), str(out), *rest]
     if args.serve:
         session.run("sphinx-autobuild", "--watch", "src/jaxguide", *common, env=env)
