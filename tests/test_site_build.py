@@ -7,6 +7,8 @@ MyST-NB, so a regression in either shows here in seconds rather than in the full
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -73,30 +75,45 @@ def test_a_given_number_must_say_why(site: Path) -> None:
     assert "bare.md:3: ERROR: {given}`64 MiB` says no reason" in result.stderr
 
 
-def test_a_failing_strict_claim_fails_the_build(site: Path) -> None:
+FIXTURES = Path(__file__).parent / "fixtures" / "results"
+
+
+def _strict_page(site: Path, change: str) -> subprocess.CompletedProcess[str]:
+    """A page verifying a strict claim on the real transforms-vmap records, changed first."""
     page(
         site,
         "strict",
         "Strict",
-        cell("""
-        from jaxguide.bench import DEFAULT_METHOD, Record, Results, describe_environment
-        from jaxguide.claims import Claim, Evidence, verify
-        from jaxguide.claims._registry import register
+        cell(f"""
+        from pathlib import Path
+        from jaxguide.claims import verify
+        from jaxguide.results import load_results
 
-        register(Claim(id="one-is-two", statement="One is two.", kind="strict", suite="t",
-                       predicate=lambda r: Evidence(holds=False, figure="1 != 2",
-                                                    values={"one": 1})))
-        results = Results(suite="t", suite_version=1, profile="quick",
-                          environment=describe_environment(), method=DEFAULT_METHOD)
-        verify("one-is-two", results)
+        results = load_results(Path({str(FIXTURES / "transforms-vmap.json")!r}))
+        {change}
+        verify("jit-vmap-same-jaxpr", results)
     """),
     )
     index(site, "strict")
-    result = build(site)
+    return build(site)
+
+
+def test_a_failing_strict_claim_fails_the_build(site: Path) -> None:
+    change = """record = results.record("vmap-jit", "jaxpr")
+        changed = record.model_copy(update={"values": {**record.values, "same_jaxpr": False}})
+        results = results.model_copy(update={"records": (changed,)})"""
+    result = _strict_page(site, change)
     assert result.returncode != 0
-    assert "strict claim 'one-is-two' does not hold" in result.stderr
-    assert "'one': 1" in result.stderr
+    assert "strict claim 'jit-vmap-same-jaxpr' does not hold on cpu: jaxprs differ" in result.stderr
+    assert "trace to the same jaxpr" in result.stderr  # its sentence
     assert "strict" in result.stderr  # the page is named in Sphinx's warning location
+
+
+def test_a_strict_claim_with_its_records_removed_stops_the_build(site: Path) -> None:
+    change = """results = results.model_copy(update={"records": ()})"""
+    result = _strict_page(site, change)
+    assert result.returncode != 0
+    assert "strict claim 'jit-vmap-same-jaxpr' is not measured" in result.stderr
 
 
 def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
@@ -105,11 +122,12 @@ def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
         "measured",
         "Measured",
         cell("""
-        from jaxguide.bench import DEFAULT_METHOD, Record, Results, Timing, describe_environment
+        from jaxguide.bench import DEFAULT_METHOD, describe_environment
         from jaxguide.claims import verify
+        from jaxguide.results import Record, Results, Timing
 
         def timing(s):
-            return Timing(first_call_s=1, median_s=s, iqr_s=0, min_s=s, loops=1, repeats=3)
+            return Timing(first_call_s=1, samples_s=(s, s * 1.01, s * 0.99), loops=1)
 
         results = Results(suite="site-demo", suite_version=1, profile="quick",
                           environment=describe_environment(), method=DEFAULT_METHOD,
@@ -127,7 +145,7 @@ def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
     assert "without encryption" not in result.stdout + result.stderr
     html = (site / "_build" / "measured.html").read_text()
     assert 'id="claim-demo-jit-fuses-chain"' in html
-    assert "holds on cpu: 3.0× faster" in html
+    assert re.search(r"holds on cpu: 3× \[2\.9\d*, 3\.0\d*\]; threshold ≥ 1\.1×", html), html
     report = (site / "_build" / "report.html").read_text()
     assert 'href="measured.html#claim-demo-jit-fuses-chain"' in report
     claims = json.loads((site / "_build" / "claims.json").read_text())["claims"]
