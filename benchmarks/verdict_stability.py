@@ -1,6 +1,7 @@
 """Do the site's verdicts stay put when nothing changes? Run every suite N times and see.
 
-Run: ``JAX_NUM_CPU_DEVICES=8 python benchmarks/verdict_stability.py [N] [--profile quick]``.
+Run: ``JAX_NUM_CPU_DEVICES=8 python benchmarks/verdict_stability.py [N] [--profile quick]
+[--suite NAME ...]``.
 Every suite runs N times in a row (quick profile by default, as a docs build runs them), every
 claim is evaluated on each run, and a table prints each claim's verdict per run. A measured
 claim that alternates between holds and does-not-hold is a defect of the comparison rule or of
@@ -27,11 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="?", type=int, default=5)
     parser.add_argument("--profile", choices=("quick", "full"), default="quick")
+    parser.add_argument("--suite", action="append", choices=sorted(SUITES), help="only these")
     args = parser.parse_args(argv)
 
-    verdicts: dict[str, list[str]] = {claim_id: [] for claim_id in CLAIMS}
+    suites = [SUITES[name] for name in args.suite] if args.suite else list(SUITES.values())
+    names = {suite.name for suite in suites}
+    verdicts = {c.id: [] for c in CLAIMS.values() if c.suite in names}
     for run in range(1, args.runs + 1):
-        for suite in SUITES.values():
+        for suite in suites:
             results = suite.run(args.profile)
             for claim in CLAIMS.values():
                 if claim.suite == suite.name:
@@ -39,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run {run} of {args.runs} done", file=sys.stderr)
 
     print(f"{describe_environment().hardware}, profile {args.profile}, {args.runs} runs\n")
-    width = max(len(c) for c in CLAIMS)
+    width = max(len(c) for c in verdicts)
     header = " ".join(f"{i:>6}" for i in range(1, args.runs + 1))
     print(f"{'claim':{width}}  kind      {header}  flips")
     flipped = 0

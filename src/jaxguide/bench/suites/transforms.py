@@ -135,7 +135,7 @@ def _mlp_forward(profile: Profile) -> Iterator[Point]:
 
 def _static_steps(profile: Profile) -> Iterator[Point]:
     x = jnp.linspace(1.0, 100.0, 1000)
-    for steps in (10, 100, 1000) if profile.name == "full" else (10, 100):
+    for steps in (10, 100, 1000) if profile.name == "full" else (10, 100, 300):
         calls: dict[str, Call] = {
             "unrolled": (_fresh_jit(partial(newton_sqrt_unrolled, steps=steps)), (x,)),
             "fori_loop": (_fresh_jit(newton_sqrt), (x, steps)),
@@ -149,7 +149,7 @@ def _static_steps(profile: Profile) -> Iterator[Point]:
         yield _compile(profile, steps, x)
 
 
-COMPILES = 3
+COMPILES = 5
 """How many times each compile is timed afresh (its samples)."""
 
 
@@ -300,7 +300,7 @@ def _chain(
 SUITES = (
     Suite(
         name="transforms-jit",
-        version=2,
+        version=3,
         description="jit: first call against steady state, static loops, compile time, "
         "recompilation",
         points=_chain(_mlp_forward, _static_steps, _recompilation),
