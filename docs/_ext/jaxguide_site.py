@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -358,10 +360,103 @@ class NotRunDirective(SphinxDirective):
 
 
 # --- executed notebooks for download ------------------------------------------------------
+SETUP_TAG = "jaxguide-setup"
+"""The tag of the cell that a downloaded notebook starts with (see :func:`downloadable`)."""
+
+
+def setup_cell(requirement: str, pin: str, cpu_devices: int | None = None) -> str:
+    """The source of a downloaded notebook's first cell.
+
+    It installs ``requirement`` (``pin`` says what it is pinned to, for the reader) unless the
+    kernel has ``jaxguide`` already, and for a page whose examples spread over several devices
+    it asks JAX for ``cpu_devices`` simulated CPU devices, which only works before JAX starts.
+    """
+    lines = [
+        "# This notebook is a page of the jaxguide site. Its code imports the `jaxguide` package,",
+        "# which brings JAX and the rest: this cell installs it unless this kernel has it",
+        f"# already, {pin}.",
+        "import importlib.util",
+    ]
+    if cpu_devices is not None:
+        lines = [
+            *lines,
+            "import os",
+            "",
+            "# The page spreads its examples over several devices. On a CPU, JAX simulates them",
+            "# when told before it starts (restart the kernel if JAX is imported already); a",
+            "# JAX_NUM_CPU_DEVICES set before Jupyter started wins over this line.",
+            f'os.environ.setdefault("JAX_NUM_CPU_DEVICES", "{cpu_devices}")',
+        ]
+    return "\n".join(
+        [
+            *lines,
+            "",
+            'if importlib.util.find_spec("jaxguide") is None:',
+            f'    %pip install "{requirement}"',
+            "    importlib.invalidate_caches()",
+        ]
+    )
+
+
+def downloadable(notebook: dict[str, Any], requirement: str, pin: str) -> dict[str, Any]:
+    """The executed ``notebook`` (nbformat 4, as JSON) as a reader downloads it.
+
+    A first cell, tagged ``jaxguide-setup``, installs what the page needs (see
+    :func:`setup_cell`); it asks for the number of CPU devices that the page's front matter
+    names as ``jaxguide: {cpu_devices: N}``. The page's own cells follow unchanged: they run
+    without MyST-NB, since :func:`jaxguide.pages.glue` and :func:`jaxguide.claims.verify`
+    print what they would glue.
+    """
+    devices = notebook.get("metadata", {}).get("jaxguide", {}).get("cpu_devices")
+    first = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": SETUP_TAG,
+        "metadata": {"tags": [SETUP_TAG]},
+        "outputs": [],
+        "source": setup_cell(requirement, pin, devices),
+    }
+    return {**notebook, "cells": [first, *notebook["cells"]]}
+
+
+def _requirement(app: Sphinx) -> tuple[str, str]:
+    """What a downloaded notebook installs: the package at the commit that built the site.
+
+    ``JAXGUIDE_COMMIT`` names the commit where the build has no git checkout (as for
+    :func:`jaxguide.bench.git_commit`). Returns the requirement and what it is pinned to.
+    """
+    if not hasattr(app, "jaxguide_requirement"):
+        repository = app.config.html_theme_options["repository_url"]
+        commit = os.environ.get("JAXGUIDE_COMMIT", "")
+        if not commit:
+            try:
+                commit = subprocess.run(
+                    ["git", "rev-parse", "HEAD"],
+                    cwd=app.confdir,
+                    capture_output=True,
+                    text=True,
+                    timeout=10,
+                    check=True,
+                ).stdout.strip()
+            except (OSError, subprocess.SubprocessError):
+                commit = ""
+        if commit:
+            pin = f"pinned to the commit that built this page ({commit[:12]})"
+        else:
+            commit = app.config.html_theme_options.get("repository_branch", "main")
+            pin = f"from the {commit} branch (the commit that built this page is unknown)"
+        app.jaxguide_requirement = (  # type: ignore[attr-defined]
+            f"jaxguide @ git+{repository}@{commit}",
+            pin,
+        )
+    return app.jaxguide_requirement  # type: ignore[attr-defined, no-any-return]
+
+
 def _offer_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Offer the page as a notebook (MyST-NB's copy of it) in the theme's download menu.
+    """Offer the page as a notebook (MyST-NB's executed copy, with a setup cell first, see
+    :func:`downloadable`) in the theme's download menu.
 
     sphinx-book-theme does this only alongside launch buttons (Binder, Colab), which cannot
     open a Markdown notebook from the repository; so the site does it here, for every page.
@@ -372,7 +467,9 @@ def _offer_notebook(
         return
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(executed, target)
+    requirement, pin = _requirement(app)
+    notebook = downloadable(json.loads(executed.read_text()), requirement, pin)
+    target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
