@@ -18,7 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from run_notebooks import main
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "docs" / "_ext"))
-from jaxguide_site import SETUP_TAG, downloadable, setup_cell
+from jaxguide_site import SETUP_TAG, downloadable, pinned_requirement, setup_cell
 
 REQUIREMENT = "jaxguide @ git+https://github.com/jaxguide/jaxguide@0123456789abcdef"
 
@@ -67,6 +67,18 @@ def test_the_setup_cell_is_valid_ipython(devices: int | None) -> None:
     python = TransformerManager().transform_cell(setup_cell(REQUIREMENT, "pinned", devices))
     compile(python, "<setup cell>", "exec")
     assert "run_line_magic('pip'" in python
+
+
+def test_the_install_is_pinned_to_the_commit_that_built_the_page() -> None:
+    repo = "https://github.com/jaxguide/jaxguide"
+    assert pinned_requirement(repo, "ab12" * 10, "main") == (
+        f"jaxguide @ git+{repo}@{'ab12' * 10}",
+        "pinned to the commit that built this page (ab12ab12ab12)",
+    )
+    # Without a known commit, the branch, and the reader is told it is not the page's commit.
+    requirement, pin = pinned_requirement(repo, "", "main")
+    assert requirement == f"jaxguide @ git+{repo}@main"
+    assert "unknown" in pin
 
 
 # --- the runner --------------------------------------------------------------------------

@@ -419,37 +419,41 @@ def downloadable(notebook: dict[str, Any], requirement: str, pin: str) -> dict[s
     return {**notebook, "cells": [first, *notebook["cells"]]}
 
 
-def _requirement(app: Sphinx) -> tuple[str, str]:
-    """What a downloaded notebook installs: the package at the commit that built the site.
+def pinned_requirement(repository: str | None, commit: str, branch: str) -> tuple[str, str]:
+    """What a downloaded notebook installs, and what that is pinned to, in words.
 
-    ``JAXGUIDE_COMMIT`` names the commit where the build has no git checkout (as for
-    :func:`jaxguide.bench.git_commit`). Returns the requirement and what it is pinned to.
+    The package from ``repository`` at ``commit`` (at ``branch``, saying so, when the commit is
+    unknown); a site that names no repository (the tests' throwaway ones) gets the bare name.
     """
-    if not hasattr(app, "jaxguide_requirement"):
-        repository = app.config.html_theme_options["repository_url"]
-        commit = os.environ.get("JAXGUIDE_COMMIT", "")
-        if not commit:
-            try:
-                commit = subprocess.run(
-                    ["git", "rev-parse", "HEAD"],
-                    cwd=app.confdir,
-                    capture_output=True,
-                    text=True,
-                    timeout=10,
-                    check=True,
-                ).stdout.strip()
-            except (OSError, subprocess.SubprocessError):
-                commit = ""
-        if commit:
-            pin = f"pinned to the commit that built this page ({commit[:12]})"
-        else:
-            commit = app.config.html_theme_options.get("repository_branch", "main")
-            pin = f"from the {commit} branch (the commit that built this page is unknown)"
-        app.jaxguide_requirement = (  # type: ignore[attr-defined]
-            f"jaxguide @ git+{repository}@{commit}",
-            pin,
+    if not repository:
+        return "jaxguide", "from the package index"
+    if not commit:
+        return (
+            f"jaxguide @ git+{repository}@{branch}",
+            f"from the {branch} branch (the commit that built this page is unknown)",
         )
-    return app.jaxguide_requirement  # type: ignore[attr-defined, no-any-return]
+    return (
+        f"jaxguide @ git+{repository}@{commit}",
+        f"pinned to the commit that built this page ({commit[:12]})",
+    )
+
+
+def _build_commit(confdir: str) -> str:
+    """The full commit of the checkout being built (``JAXGUIDE_COMMIT`` wins), or ``""``."""
+    if commit := os.environ.get("JAXGUIDE_COMMIT"):
+        return commit
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=confdir,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip()
 
 
 def _offer_notebook(
@@ -467,7 +471,14 @@ def _offer_notebook(
         return
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    requirement, pin = _requirement(app)
+    if not hasattr(app, "jaxguide_requirement"):  # once per build
+        options = app.config.html_theme_options
+        app.jaxguide_requirement = pinned_requirement(  # type: ignore[attr-defined]
+            options.get("repository_url"),
+            _build_commit(app.confdir),
+            options.get("repository_branch", "main"),
+        )
+    requirement, pin = app.jaxguide_requirement  # type: ignore[attr-defined]
     notebook = downloadable(json.loads(executed.read_text()), requirement, pin)
     target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
     context["ipynb_source"] = f"{pagename}.ipynb"
