@@ -42,18 +42,29 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the site, executing every page (`-- --serve` to rebuild and reload on edits)."""
+    """Build the site, executing every page (`-- --serve` to rebuild and reload on edits).
+
+    `-- --out docs/_build/1device/html` builds into another folder; MyST-NB keeps its executed
+    notebooks beside the output folder (`../jupyter_execute`), and so does this session the
+    execution cache (`../.jupyter_cache`), so each folder's build has its own:
+    `JAX_NUM_CPU_DEVICES=1 nox -s docs -- --out docs/_build/1device/html` checks that every
+    page runs on one device without touching the 8-device build in docs/_build/html.
+    """
     parser = argparse.ArgumentParser(prog="nox -s docs --")
     parser.add_argument("--serve", action="store_true", help="serve with live reload")
     parser.add_argument("-b", dest="builder", default="html", help="Sphinx builder")
+    parser.add_argument("--out", type=Path, help="output folder (default docs/_build/<builder>)")
     args, rest = parser.parse_known_args(session.posargs)
     install(session, "docs", editable=True)
-    out = DOCS / "_build" / args.builder
+    out = (args.out or DOCS / "_build" / args.builder).resolve()
+    env = dict(DEVICE_ENV)
+    if args.out:  # its own execution cache, beside MyST-NB's jupyter_execute for that folder
+        env["JAXGUIDE_CACHE_DIR"] = str(out.parent / ".jupyter_cache")
     common = ["-b", args.builder, "-n", "-W", "--keep-going", "-T", str(DOCS), str(out), *rest]
     if args.serve:
-        session.run("sphinx-autobuild", "--watch", "src/jaxguide", *common, env=DEVICE_ENV)
+        session.run("sphinx-autobuild", "--watch", "src/jaxguide", *common, env=env)
     else:
-        session.run("sphinx-build", *common, env=DEVICE_ENV)
+        session.run("sphinx-build", *common, env=env)
         session.log(f"Built site: {out / 'index.html'}")
 
 

@@ -17,7 +17,8 @@ import timeit
 import jax
 import jax.numpy as jnp
 
-from jaxguide.bench import Method, describe_environment, time_call
+from jaxguide.bench import describe_environment, time_call
+from jaxguide.results import Method
 
 METHOD = Method(warmups=1, repeats=5, min_loop_s=0.02)
 ROUNDS = 15

@@ -44,23 +44,40 @@ nitpick_ignore_regex = [
 nitpick_ignore = [
     ("py:class", alias)
     for alias in (
-        "Scalar", "Params", "Status", "Kind", "VerdictStatus", "Outcome", "Quantifier", "Pair",
-        "Call", "Point", "Claim",
+        "Scalar",
+        "Params",
+        "Status",
+        "Kind",
+        "VerdictStatus",
+        "Outcome",
+        "Quantifier",
+        "Pair",
+        "Call",
+        "Point",
+        "Claim",
     )
 ]
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
 # --- MyST and MyST-NB ------------------------------------------------------------------
+# Math renders with MathJax served from the site itself, not a CDN: one self-contained bundle
+# (TeX in, SVG out, every TeX extension built in; no font files), which jaxguide_site copies in
+# from the django-static-mathjax package. Relative to _static.
+mathjax_path = "mathjax/tex-svg-full.js"
+
 myst_enable_extensions = ["colon_fence", "dollarmath", "deflist", "attrs_inline", "substitution"]
 myst_heading_anchors = 3
 
-# Execute every page; any cell error fails the build. Caching keys on the cell source, the
-# jaxguide source, the installed jax/jaxlib and the backend (see jaxguide_site); CI runs
-# and deploys execute everything afresh.
+# Execute every page; any cell error fails the build. Caching keys on the cell source and on
+# what else the outputs depend on (jaxguide_site.fingerprint_parts: the jaxguide source, the
+# stored results, library versions, the kernels' environment, the backend); CI runs and
+# deploys execute everything afresh.
 nb_execution_mode = "force" if os.environ.get("CI") or os.environ.get("JAXGUIDE_FRESH") else "cache"
+jaxguide_results_dir = "results/data"  # stored results files (a GPU runner's, say)
 nb_execution_cache_path = str(
     execution_cache_path(
-        Path(os.environ.get("JAXGUIDE_CACHE_DIR", DOCS / "_build" / ".jupyter_cache"))
+        Path(os.environ.get("JAXGUIDE_CACHE_DIR", DOCS / "_build" / ".jupyter_cache")),
+        results=DOCS / jaxguide_results_dir,
     )
 )
 # Each suite runs once per build: every page showing it reads that run (bench.page_results).

@@ -1,107 +1,415 @@
-"""The code blocks of the site's Markdown pages, and which of the four kinds each one is."""
+"""The code blocks of the site's pages, found with MyST's own parser, and the kind of each.
+
+Pages are parsed as the build parses them: markdown-it-py with MyST's plugins (myst_parser's
+``create_md_parser``, configured with the extensions ``docs/conf.py`` enables), directive
+options read by myst_parser, ``{eval-rst}`` content by docutils. Directives whose content is
+Markdown (tab sets, admonitions, ...) are looked inside. Each block that could be Python gets
+one of :data:`KINDS`, or ``None`` with the reason it is not verified.
+"""
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import doctest
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
-import textwrap
-from dataclasses import dataclass
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from functools import cache
 from pathlib import Path
+from typing import Any, ClassVar
 
-import yaml
+from docutils import nodes
+from docutils.core import publish_doctree
+from docutils.parsers.rst import Directive, directives
+from docutils.utils import SystemMessagePropagation
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from myst_nb.core.read import is_myst_markdown_notebook
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.directives import (
+    DirectiveParsingResult,
+    MarkupError,
+    parse_directive_text,
+)
+from myst_parser.parsers.mdit import create_md_parser
+from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
+from pygments.util import ClassNotFound
+from sphinx.config import Config
+from sphinx.directives.code import CodeBlock, LiteralInclude, LiteralIncludeReader
 
-DOCS = Path(__file__).parents[1] / "docs"
-PYTHON_LANGUAGES = {"python", "py", "python3", "pycon", "ipython", "ipython3"}
-FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+from jaxguide_site import NotRunDirective, SnippetDirective
+
+ROOT = Path(__file__).parents[1]
+DOCS = ROOT / "docs"
+SRC = ROOT / "src"
+
+KINDS = ("executed", "doctest", "snippet", "not-run", "literalinclude")
+"""The verified kinds; a block is one of these, ``"other"`` (not Python) or ``None``."""
+
+# Pygments lexers (by name) that highlight Python source or a Python session.
+PYTHON_LEXERS = {
+    "Python",
+    "Python 2.x",
+    "Python console session",
+    "IPython",
+    "IPython console session",
+}
+CODE_DIRECTIVES = {"code-block", "code", "sourcecode"}
+# Directives whose content is not Markdown: not looked inside.
+NOT_MARKDOWN = {"raw", "math", "toctree", "csv-table", "glue:math"}
 
 
 @dataclass(frozen=True)
 class Block:
+    """One code block: where it is, what it holds, and which kind it is."""
+
     path: Path
     line: int
-    info: str
+    directive: str | None  # None: a plain fence, indented code or an RST literal block
+    argument: str  # the directive's argument, or a plain fence's info string
     code: str
-    options: dict[str, str]
+    options: dict[str, Any] = field(default_factory=dict)
+    kind: str | None = None
+    why: str = ""  # for kind None: why the block is not verified
 
     @property
-    def directive(self) -> str | None:
-        match = re.match(r"\{([\w:-]+)\}", self.info)
-        return match.group(1) if match else None
+    def info(self) -> str:
+        return f"{{{self.directive}}} {self.argument}".strip() if self.directive else self.argument
 
-    @property
-    def argument(self) -> str:
-        return re.sub(r"^\{[\w:-]+\}", "", self.info).strip()
-
-    @property
-    def kind(self) -> str | None:
-        """executed, doctest, snippet, not-run; "other" for non-Python; None if unclassified."""
-        if self.directive == "code-cell":
-            return "executed"
-        if self.directive == "snippet":
-            return "snippet"
-        if self.directive == "not-run":
-            return "not-run" if self.argument else None
-        language = self.argument if self.directive in {"code-block", "code"} else self.info
-        if language.split()[0].lower() not in PYTHON_LANGUAGES if language else True:
-            return "other"
-        first = next((ln.strip() for ln in self.code.splitlines() if ln.strip()), "")
-        return "doctest" if first.startswith(">>>") else None
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.info or '(no language)'}: {self.why}"
 
 
-CODE_DIRECTIVES = {"code-cell", "snippet", "not-run", "code-block", "code", "sourcecode"}
+@dataclass(frozen=True)
+class _Context:
+    path: Path
+    notebook: bool  # MyST-NB executes this page's top-level code cells
+    nested: bool  # inside another directive
 
 
-def blocks(path: Path) -> list[Block]:
-    """The code blocks of one page; directive fences holding Markdown are looked inside."""
-    found: list[Block] = []
-    containers: list[str] = []  # open directive fences whose content is Markdown
-    lines = path.read_text().splitlines()
-    i = 0
-    while i < len(lines):
-        match = FENCE.match(lines[i])
-        if not match:
-            i += 1
-            continue
-        fence, info = match.group("fence"), match.group("info").strip()
-        if not info and containers and fence.startswith(containers[-1]):
-            containers.pop()
-            i += 1
-            continue
-        directive = re.match(r"\{([\w:-]+)\}", info)
-        if directive and directive.group(1) not in CODE_DIRECTIVES:
-            containers.append(fence)  # tab-set, note, ...: keep scanning inside
-            i += 1
-            continue
-        end = i + 1
-        while end < len(lines):
-            close = FENCE.match(lines[end])
-            if close and close.group("fence").startswith(fence) and not close.group("info").strip():
-                break
-            end += 1
-        body, options = _options(textwrap.dedent("\n".join(lines[i + 1 : end])))
-        found.append(Block(path, i + 1, info, body, options))
-        i = end + 1
-    return found
+def blocks(path: Path, text: str | None = None) -> list[Block]:
+    """The code blocks of the page at ``path`` (its ``text``, by default read from there)."""
+    text = path.read_text() if text is None else text
+    where = path.relative_to(DOCS).as_posix() if path.is_relative_to(DOCS) else path.name
+    excluded = any(fnmatch(where, p) for p in _conf("nb_execution_excludepatterns", ()))
+    notebook = is_myst_markdown_notebook(text) and not excluded
+    return list(_markdown(text, 0, _Context(path, notebook, nested=False)))
 
 
 def pages() -> list[Path]:
     return sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)
 
 
-def _options(text: str) -> tuple[str, dict[str, str]]:
-    """Split a directive's options (``:key: value`` lines or a ``---`` YAML block) from its body."""
-    lines = text.splitlines()
-    if lines and lines[0].strip() == "---":
-        end = lines.index("---", 1)
-        options = yaml.safe_load("\n".join(lines[1:end])) or {}
-        return "\n".join(lines[end + 1 :]), {k: str(v) for k, v in options.items()}
-    options = {}
-    while lines and (match := re.match(r"^:([\w-]+):\s*(.*)$", lines[0])):
-        options[match.group(1)] = match.group(2)
-        lines.pop(0)
-    return "\n".join(lines), options
+# --- Markdown ---------------------------------------------------------------------------
+@cache
+def _conf(name: str, default: Any) -> Any:
+    """A literal setting of docs/conf.py, read without executing it."""
+    for node in ast.parse((DOCS / "conf.py").read_text()).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets) and node.value:
+                return ast.literal_eval(node.value)
+    return default
+
+
+@cache
+def _parser() -> Any:
+    config = MdParserConfig(enable_extensions=set(_conf("myst_enable_extensions", ())))
+    return create_md_parser(config, RendererHTML)
+
+
+class _AnyDirective(Directive):
+    """Stands for a directive whose own class is not needed: one argument, YAML options."""
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: ClassVar[dict[str, Any]] = {"any": directives.unchanged}
+
+
+_CLASSES: dict[str, type[Directive]] = {
+    **dict.fromkeys(CODE_DIRECTIVES, CodeBlock),
+    "literalinclude": LiteralInclude,
+    "snippet": SnippetDirective,
+    "not-run": NotRunDirective,
+}
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A block-level token of a page, with its line; a directive's name and parsed text."""
+
+    token: Token
+    line: int
+    nested: bool
+    directive: str | None = None
+    parsed: DirectiveParsingResult | None = None
+    error: str = ""  # the directive's text does not parse
+
+    @property
+    def body(self) -> tuple[str, int]:
+        """The directive's content, and the page line before its first line."""
+        assert self.parsed is not None
+        return "\n".join(self.parsed.body), self.line + self.parsed.body_offset
+
+
+def _walk(text: str, offset: int, nested: bool = False) -> Iterator[_Found]:
+    """The tokens of Markdown ``text`` (whose first line is page line ``offset + 1``) and, in
+    order, of the Markdown inside its directives (tab sets, admonitions, ...)."""
+    for token in _parser().parse(text):
+        if not token.map:
+            continue
+        line = offset + token.map[0] + 1
+        # MyST reads a directive from the first word of a fence's info string: {name}
+        first, _, rest = token.info.strip().partition(" ")
+        if token.type not in ("fence", "colon_fence") or not (
+            first.startswith("{") and first.endswith("}")
+        ):
+            yield _Found(token, line, nested)
+            continue
+        name = first[1:-1]
+        cls = _CLASSES.get(name, _AnyDirective)
+        try:
+            parsed = parse_directive_text(
+                cls,
+                rest.strip(),
+                token.content,
+                line=line,
+                validate_options=cls is not _AnyDirective,
+            )
+        except MarkupError as exc:
+            yield _Found(token, line, nested, name, error=str(exc))
+            continue
+        found = _Found(token, line, nested, name, parsed)
+        yield found
+        if cls is _AnyDirective and name not in NOT_MARKDOWN | {"code-cell", "eval-rst"}:
+            yield from _walk(*found.body, nested=True)
+
+
+def _markdown(text: str, offset: int, context: _Context) -> Iterator[Block]:
+    """The code blocks of Markdown ``text`` whose first line is line ``offset + 1``."""
+    for found in _walk(text, offset):
+        token, line = found.token, found.line
+        here = _nested(context) if found.nested else context
+        if token.type == "code_block":  # indented code: highlighted as the default, Python
+            yield _classify(here, line, None, "", token.content, {})
+        elif found.error:
+            yield Block(context.path, line, found.directive, "", token.content, why=found.error)
+        elif found.directive == "eval-rst":
+            yield from _rst(*found.body, here)
+        elif found.directive in _CLASSES or found.directive == "code-cell":
+            assert found.parsed is not None
+            argument = " ".join(found.parsed.arguments)
+            body, _ = found.body
+            options, warnings = found.parsed.options, found.parsed.warnings
+            yield _classify(here, line, found.directive, argument, body, options, warnings)
+        elif token.type in ("fence", "colon_fence") and found.directive is None:
+            yield _classify(here, line, None, token.info.strip(), token.content, {})
+
+
+def _nested(context: _Context) -> _Context:
+    return _Context(context.path, context.notebook, nested=True)
+
+
+# --- reStructuredText ({eval-rst}) --------------------------------------------------------
+class _found(nodes.Element):
+    """A code directive met in reStructuredText, kept for classification."""
+
+
+def _recorder(name: str, cls: type[Directive]) -> type[Directive]:
+    def run(self: Directive) -> list[nodes.Node]:
+        return [
+            _found(
+                name=name,
+                argument=" ".join(self.arguments),
+                options=dict(self.options),
+                code="\n".join(self.content),
+                line=self.lineno,
+            )
+        ]
+
+    attrs = ("required_arguments", "optional_arguments", "final_argument_whitespace")
+    spec = {a: getattr(cls, a) for a in attrs}
+    return type(
+        f"Record{cls.__name__}",
+        (Directive,),
+        {**spec, "has_content": True, "option_spec": cls.option_spec, "run": run},
+    )
+
+
+class _RstContainer(Directive):
+    """Any other directive: its content is parsed as reStructuredText and looked inside."""
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: ClassVar[dict[str, Any]] = defaultdict(
+        lambda: directives.unchanged, {"any": directives.unchanged}
+    )
+
+    def run(self) -> list[nodes.Node]:
+        container = nodes.container()
+        self.state.nested_parse(self.content, self.content_offset, container)
+        return [container]
+
+
+@contextmanager
+def _rst_directives() -> Iterator[None]:
+    """Resolve directive names as :func:`_rst` needs (Sphinx swaps this function the same way)."""
+    recorders = {name: _recorder(name, cls) for name, cls in _CLASSES.items()}
+    recorders["code-cell"] = _recorder("code-cell", _AnyDirective)
+    original: Callable[..., Any] = directives.directive
+
+    def lookup(name: str, language: Any, document: Any) -> tuple[type[Directive], list[Any]]:
+        del language, document
+        return recorders.get(name, _RstContainer), []
+
+    directives.directive = lookup
+    try:
+        yield
+    finally:
+        directives.directive = original
+
+
+def _rst(text: str, offset: int, context: _Context) -> Iterator[Block]:
+    """The code blocks of reStructuredText ``text`` (from line ``offset + 1`` of the page)."""
+    settings = {"report_level": 5, "halt_level": 5, "file_insertion_enabled": False}
+    with _rst_directives():
+        try:
+            doctree = publish_doctree(text, settings_overrides=settings)
+        except SystemMessagePropagation as exc:  # pragma: no cover - halt_level 5 never halts
+            yield Block(context.path, offset + 1, "eval-rst", "", text, why=str(exc))
+            return
+    nested = _nested(context)
+    for node in doctree.findall(
+        lambda n: isinstance(n, _found | nodes.literal_block | nodes.doctest_block)
+    ):
+        line = offset + (node.get("line") or node.line or _parent_line(node))
+        if isinstance(node, _found):
+            yield _classify(
+                nested, line, node["name"], node["argument"], node["code"], node["options"]
+            )
+        else:  # '::' literal block (highlighted as Python by default) or a >>> block
+            yield _classify(nested, line, None, "", node.astext(), {})
+
+
+def _parent_line(node: nodes.Node) -> int:
+    while node.parent is not None and node.line is None:
+        node = node.parent
+    return node.line or 1
+
+
+# --- classification -------------------------------------------------------------------
+def python_language(language: str) -> bool | None:
+    """Whether Sphinx highlights ``language`` as Python; None when it could be (unknown)."""
+    if language in ("", "default"):  # Sphinx's default highlighting is Python's
+        return None
+    if language == "none":
+        return False
+    try:
+        return get_lexer_by_name(language).name in PYTHON_LEXERS
+    except ClassNotFound:
+        return None
+
+
+def _classify(
+    context: _Context,
+    line: int,
+    directive: str | None,
+    argument: str,
+    code: str,
+    options: dict[str, Any],
+    warnings: list[Any] | None = None,
+) -> Block:
+    kind, why = _kind(context, directive, argument, code, options)
+    if warnings and kind is not None:
+        kind, why = None, f"its directive does not parse: {warnings[0].msg}"
+    return Block(context.path, line, directive, argument, code, options, kind, why)
+
+
+def _kind(
+    context: _Context, directive: str | None, argument: str, code: str, options: dict[str, Any]
+) -> tuple[str | None, str]:
+    if directive == "code-cell":
+        tags = options.get("tags") or []
+        if not context.notebook:
+            return None, "a code-cell on a page MyST-NB does not execute (no jupytext front matter)"
+        if context.nested:
+            return None, "a code-cell inside another directive: MyST-NB runs top-level cells only"
+        if "skip-execution" in tags:
+            return None, "tagged skip-execution, so not run: use {not-run} with the reason"
+        return "executed", ""
+    if directive == "snippet":
+        return "snippet", ""
+    if directive == "not-run":
+        return ("not-run", "") if argument.strip() else (None, "{not-run} without a reason")
+    if directive == "literalinclude":
+        return _included(context.path, argument, options)
+    language = argument.split(maxsplit=1)[0] if argument.strip() else ""
+    python = python_language(language)
+    if python is False:
+        return "other", ""
+    if _is_doctest(code):
+        return "doctest", ""
+    if python is None:
+        said = f"language {language!r} unknown to Pygments" if language else "no language"
+        return None, f"{said}: it could be Python, unverified"
+    return None, "Python that nothing runs: make it a code-cell, doctest, snippet or not-run"
+
+
+def _is_doctest(code: str) -> bool:
+    first = next((ln.strip() for ln in code.splitlines() if ln.strip()), "")
+    return first.startswith(">>>")
+
+
+def _included(page: Path, argument: str, options: dict[str, Any]) -> tuple[str | None, str]:
+    """A literalinclude shows verified code when it shows Python from src/ (tested there)."""
+    docs = DOCS if page.is_relative_to(DOCS) else page.parent
+    target = (docs / argument[1:] if argument.startswith("/") else page.parent / argument).resolve()
+    if options.get("language"):
+        python = python_language(options["language"])
+    else:  # Sphinx highlights it as the default (Python) unless told otherwise; Pygments
+        try:  # knows most languages by their files' names
+            python = get_lexer_for_filename(target.name).name in PYTHON_LEXERS
+        except ClassNotFound:
+            python = None
+    if python is False:
+        return "other", ""
+    if not target.is_file():
+        return None, f"includes {argument}, which does not exist"
+    if not target.is_relative_to(SRC.resolve()):
+        return None, f"includes {argument}, outside src/ where no test covers it"
+    try:
+        LiteralIncludeReader(target, options, Config()).read()
+    except (ValueError, OSError) as exc:
+        return None, f"includes {argument}, which Sphinx cannot read as asked: {exc}"
+    return "literalinclude", ""
+
+
+# --- running snippets -------------------------------------------------------------------
+_CHECKER = doctest.OutputChecker()
+
+
+def output_matches(expected: str, printed: str) -> bool:
+    """Whether a snippet printed its declared output: whitespace is free, ``...`` stands for
+    anything (a timing, say), as in a doctest."""
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    return bool(printed.strip()) and _CHECKER.check_output(expected, printed, flags)
+
+
+SNIPPET_TIMEOUT_S = 300
+SNIPPET_ENV = {**os.environ, "JAX_NUM_CPU_DEVICES": "8"}
+COORDINATOR = re.compile(r"127\.0\.0\.1:\d+")
 
 
 def run_fresh(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -112,6 +420,113 @@ def run_fresh(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=300,
-        env={**os.environ, "JAX_NUM_CPU_DEVICES": "8"},
+        timeout=SNIPPET_TIMEOUT_S,
+        env=SNIPPET_ENV,
     )
+
+
+def run_snippet(code: str, cwd: Path, processes: int = 1) -> subprocess.CompletedProcess[str]:
+    """Run a snippet as copied: in one fresh interpreter, or in ``processes`` at once.
+
+    A snippet for several processes is started as ``python snippet.py <process id>`` in each,
+    and names its coordinator ``127.0.0.1:<port>``: that port is replaced by a free one, so
+    runs side by side do not collide. Their outputs are joined in process order, without
+    gloo's ``[Gloo] ...`` connection messages, whose order varies from run to run. Every
+    process is killed and reaped on the way out, after a time-out or a failure too.
+    """
+    if processes == 1:
+        return run_fresh(code, cwd)
+    code, found = COORDINATOR.subn(f"127.0.0.1:{_free_port()}", code)
+    if found != 1:
+        raise ValueError(f"a snippet for {processes} processes names 127.0.0.1:<port> once")
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(process_id)],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=SNIPPET_ENV,
+            start_new_session=True,  # its own process group, killed as one below
+        )
+        for process_id in range(processes)
+    ]
+    outputs: list[tuple[str, str]] = []
+    deadline = time.monotonic() + SNIPPET_TIMEOUT_S
+    try:
+        for child in children:
+            outputs.append(child.communicate(timeout=max(0.0, deadline - time.monotonic())))
+    finally:
+        for child in children:
+            if child.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            for pipe in (child.stdout, child.stderr):
+                if pipe is not None:
+                    pipe.close()
+    stdout = "".join(
+        line
+        for out, _ in outputs
+        for line in out.splitlines(keepends=True)
+        if not line.startswith("[Gloo]")
+    )
+    return subprocess.CompletedProcess(
+        [sys.executable, "-c", code],
+        next((c.returncode for c in children if c.returncode), 0),
+        stdout,
+        "".join(f"--- process {i}:\n{err}" for i, (_, err) in enumerate(outputs)),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- numbers typed into prose -------------------------------------------------------------
+TYPED_NUMBER = re.compile(
+    r"""
+    (?<![\w.,])\d[\d,]*(?:\.\d+)?  # a number
+    \s?
+    (?:
+        [µμ]s | ms | ns | s | GB/s | MB/s | GiB | MiB | KiB | kB | MB | GB | %
+      | ×(?!\s?\d)  # a ratio, 6×; not a shape, 128 × 128
+      | x(?=\s(?:faster|slower))
+    )
+    (?![\w/])
+    """,
+    re.VERBOSE,
+)
+# Inline tokens that are not prose: code, roles (glue and {given} among them), math, HTML.
+NOT_PROSE = {"code_inline", "myst_role", "math_inline", "html_inline", "substitution_inline"}
+
+
+def typed_numbers(path: Path, text: str | None = None) -> list[tuple[int, str]]:
+    """Numbers with a unit (``35 µs``, ``6×``, ``64 MiB``) typed into the prose of a page:
+    ``(line, number)`` each. Code, math and roles are not prose: a glued number is a
+    ``{glue:text}`` role, and a number that is not a measurement says why in a ``{given}``."""
+    text = path.read_text() if text is None else text
+    found = []
+    for block in _walk(text, 0):
+        if block.token.type == "inline":
+            found += _prose_numbers(block.token.children or [], block.line)
+        elif block.directive in _CLASSES.keys() - {"not-run"} or not block.parsed:
+            continue
+        elif block.directive not in NOT_MARKDOWN | {"code-cell", "eval-rst"}:
+            argument = " ".join(block.parsed.arguments)  # a title, a tab's label, a reason
+            found += [(block.line, m.group()) for m in TYPED_NUMBER.finditer(argument)]
+    return found
+
+
+def _prose_numbers(children: list[Token], line: int) -> list[tuple[int, str]]:
+    found = []
+    for child in children:
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif child.type == "image":
+            found += _prose_numbers(child.children or [], line)
+        elif child.type not in NOT_PROSE:
+            found += [(line, m.group()) for m in TYPED_NUMBER.finditer(child.content)]
+    return found

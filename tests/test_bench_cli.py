@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ from jaxguide.bench._cli import main
 from jaxguide.bench.suites import vmap_speed
 from jaxguide.claims import CLAIMS
 from jaxguide.results import SCHEMA, load_results
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +42,9 @@ def test_run_writes_every_point_of_the_suite(run_file: tuple[Path, str]) -> None
     assert results.suite == "vmap-speed"
     assert results.profile == "quick"
     assert results.environment.backend == jax.default_backend()
-    expected = {("bandwidth", "copy")} | {
-        (b, v) for b in vmap_speed.BENCHMARKS for v in (*vmap_speed.TIMED, "equivalence")
-    }
-    expected.add(("add", "jit_loop"))
-    assert {(r.benchmark, r.variant) for r in results.records} == expected
+    assert {(r.benchmark, r.variant) for r in results.records} == vmap_speed.SUITE.produces
     assert all(r.status == "ok" for r in results.records), [r.message for r in results.records]
-    timed = [r for r in results.records if r.timing is not None and r.benchmark != "bandwidth"]
+    timed = [r for r in results.records if r.timing is not None and r.benchmark != "stream"]
     assert {r.params["batch"] for r in timed} == {3}
     assert all(r.timing.compile_s > 0 for r in timed if r.variant.startswith("jit"))  # type: ignore[union-attr]
     assert all(len(r.timing.samples_s) == results.method.repeats for r in timed)  # type: ignore[union-attr]
@@ -94,7 +93,8 @@ def test_chart_has_a_log_log_panel_per_benchmark(run_file: tuple[Path, str]) -> 
 
 def test_failed_points_are_reported_not_raised(run_file: tuple[Path, str]) -> None:
     results = load_results(run_file[0])
-    record = results.records[1].model_copy(update={"status": "oom", "message": "OOM at batch=3"})
+    batched = next(r for r in results.records if "batch" in r.params)
+    record = batched.model_copy(update={"status": "oom", "message": "OOM at batch=3"})
     text = report(results.model_copy(update={"records": (*results.records, record)}))
     assert "OOM at batch=3" in text
 
@@ -158,3 +158,30 @@ def test_a_gpu_asked_for_where_there_is_none() -> None:
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("python -m jaxguide.bench: error: --backend gpu: no gpu device")
     assert "Traceback" not in proc.stderr
+
+
+def test_compare_two_files_of_a_suite(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    cpu = FIXTURES / "results" / "vmap-speed.json"
+    gpu = FIXTURES / "FIXTURE-gpu-vmap-speed.json"
+    chart = tmp_path / "both.svg"
+    assert main(["compare", str(cpu), str(gpu), "--chart", str(chart)]) == 0
+    out = capsys.readouterr().out
+    assert "Not directly comparable: " in out
+    assert "profile full" in out
+    row = next(line for line in out.splitlines() if line.split()[:2] == ["vmap", "batch=10"])
+    assert re.search(r"× \[[\d.]+, [\d.]+\] (faster|slower|same|unclear)$", row), row
+    assert "<svg" in chart.read_text()
+
+
+def test_compare_refuses_files_of_two_suites(capsys: pytest.CaptureFixture[str]) -> None:
+    err = _misuse(
+        [
+            "compare",
+            str(FIXTURES / "results" / "vmap-speed.json"),
+            str(FIXTURES / "results" / "parallel.json"),
+        ],
+        capsys,
+    )
+    assert "compare two files of one suite" in err
+    one = _misuse(["compare", str(FIXTURES / "results" / "vmap-speed.json")], capsys)
+    assert "required: FILE" in one

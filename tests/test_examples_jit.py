@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 import jax
@@ -10,10 +11,11 @@ import numpy as np
 import pytest
 from jax import lax
 
-from jaxguide.bench import PROFILES, describe_environment
+from jaxguide.bench import PROFILES, count_compiles, describe_environment
 from jaxguide.bench.suites.transforms import RECOMPILATION_CALLS, _recompilation
 from jaxguide.claims import CLAIMS
 from jaxguide.examples.jit import (
+    cache_miss_log,
     compiled_ops,
     init_mlp,
     jaxpr_primitives,
@@ -113,3 +115,25 @@ def test_recompilation_claim_holds_on_fresh_measurement() -> None:
     verdict = CLAIMS["jit-one-compile-per-signature"].evaluate(results)
     assert verdict.status == "holds", verdict.figure
     assert verdict.values["traces"] == 4
+
+
+def test_cache_miss_log_explains_a_weak_type_retrace_and_restores_everything(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    double = jax.jit(lambda x: 2 * x)
+    strong = jnp.float32(2.0)
+    double(2.0)  # a Python float: weakly typed
+    logger = logging.getLogger("jax")
+    handlers = list(logger.handlers)
+    with count_compiles() as compiles, cache_miss_log() as misses:
+        double(strong)
+    assert compiles.count == 1
+    assert len(misses) == 1
+    assert "now f32[]{weak_type=False} and before f32[]{weak_type=True}" in misses[0]
+    assert "TRACING CACHE MISS" not in capfd.readouterr().err  # collected, not printed
+    assert jax.config.jax_explain_cache_misses is False  # type: ignore[attr-defined]
+    assert logger.handlers == handlers
+    assert logger.propagate
+    with cache_miss_log() as after:
+        double(strong)  # cached now: nothing to explain
+    assert after == []

@@ -70,6 +70,61 @@ def test_unmapped_output_and_jit() -> None:
     )
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 4, 7])
+def test_keyword_arguments_are_mapped_on_axis_0_as_vmap_maps_them(chunk: int) -> None:
+    def g(w: jax.Array, x: jax.Array, *, scale: dict[str, jax.Array], bias: jax.Array) -> jax.Array:
+        return jnp.tanh(x @ w) * scale["a"] + scale["b"].sum() + bias
+
+    w = batched((3, 2), None, 0, 0)
+    xs, ys = batched((3,), 0, 5, 1), batched((3,), 1, 5, 2)  # positional batches on axes 0, 1
+    scale = {"a": batched((), 0, 5, 3), "b": batched((4,), 0, 5, 4)}
+    bias = batched((2,), 0, 5, 5)
+    for in_axes, x in [((None, 0), xs), ((None, 1), ys)]:
+        expected = jax.vmap(g, in_axes)(w, x, scale=scale, bias=bias)
+        got = chunked_vmap(g, in_axes, chunk_size=chunk)(w, x, scale=scale, bias=bias)
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+    # A keyword argument on another axis is refused as vmap refuses it.
+    with pytest.raises(ValueError, match="inconsistent sizes"):
+        chunked_vmap(g, (None, 0), chunk_size=chunk)(w, xs, scale=scale, bias=bias.T)
+
+
+def uses_pmean(x: jax.Array) -> jax.Array:
+    return x - jax.lax.pmean(x, "batch")
+
+
+def test_a_collective_over_the_mapped_axis_is_refused_clearly() -> None:
+    xs = jnp.arange(12.0).reshape(6, 2)
+    np.testing.assert_allclose(
+        jax.vmap(uses_pmean, axis_name="batch")(xs), xs - xs.mean(0, keepdims=True)
+    )
+    with pytest.raises(ValueError, match=r"cannot map uses_pmean: .* over axis 'batch', the axis"):
+        chunked_vmap(uses_pmean, chunk_size=2, axis_name="batch")(xs)
+
+    def nested(x: jax.Array) -> jax.Array:  # inside a jit, a cond and a scan: still found
+        def body(c: jax.Array, _: None) -> tuple[jax.Array, None]:
+            return jax.lax.cond(True, lambda: jax.lax.axis_index("batch") + c, lambda: c), None
+
+        return x * jax.jit(lambda: jax.lax.scan(body, 0, length=2)[0])()
+
+    with pytest.raises(ValueError, match=r"'batch', the axis it maps \(axis_index\)"):
+        chunked_vmap(nested, chunk_size=2, axis_name="batch")(xs)
+    # Without axis_name the name is bound by nothing: one clear error instead of JAX's NameError.
+    with pytest.raises(ValueError, match="collective over axis 'batch', which nothing binds"):
+        chunked_vmap(uses_pmean, chunk_size=2)(xs)
+
+
+def test_axis_name_without_collectives_and_collectives_over_outer_axes_work() -> None:
+    xs = jnp.arange(24.0).reshape(2, 6, 2)
+    plain = chunked_vmap(jnp.sin, chunk_size=4, axis_name="batch")(xs[0])
+    np.testing.assert_allclose(plain, jnp.sin(xs[0]))
+
+    def per_group(group: jax.Array) -> jax.Array:  # pmean over the outer vmap's axis
+        return chunked_vmap(lambda x: x - jax.lax.pmean(x, "outer"), chunk_size=4)(group)
+
+    got = jax.vmap(per_group, axis_name="outer")(xs)
+    np.testing.assert_allclose(got, xs - xs.mean(0, keepdims=True))
+
+
 def test_vmap_errors_are_vmaps() -> None:
     with pytest.raises(ValueError, match="at least one non-None"):
         chunked_vmap(jnp.sin, in_axes=None, chunk_size=2)(jnp.ones(4))

@@ -1,4 +1,11 @@
-"""plan_chunk_size against a brute-force search over every chunk size, and its errors."""
+"""plan_chunk_size: against arithmetic on the function's intermediates, against a brute-force
+search over every chunk size, and its errors.
+
+The brute force reads the same compiled memory analysis the planner reads, so it checks the
+search, not the measurement; the arithmetic tests are the independent expectation: each
+example's sort keeps its (32, 32) float32 outer product, 4 KiB, so a chunk of ``c`` examples
+needs at least ``c`` times that, and (when ``c`` divides the batch) barely more.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +34,29 @@ def temp(chunk: int) -> int:
 @pytest.fixture(scope="module")
 def temps() -> dict[int, int]:
     return {c: temp(c) for c in range(1, 25)}
+
+
+OUTER_BYTES = 32 * 32 * 4  # one example's outer product, float32
+BOOKKEEPING = 1024  # what XLA may add beyond the outer products, for a chunk dividing the batch
+DIVISORS = [c for c in range(1, 25) if 24 % c == 0]
+
+
+def test_temporaries_are_the_outer_products(temps: dict[int, int]) -> None:
+    for chunk, measured in temps.items():
+        assert measured >= chunk * OUTER_BYTES, chunk
+    for chunk in DIVISORS:
+        assert temps[chunk] <= chunk * OUTER_BYTES + BOOKKEEPING, chunk
+
+
+@pytest.mark.parametrize("divisor", DIVISORS[1:-1])
+def test_plan_for_a_budget_worked_out_by_hand(divisor: int) -> None:
+    # The divisor's chunk fits (its outer products plus bookkeeping); a larger chunk would
+    # need at least one more outer product than the budget holds.
+    budget = divisor * OUTER_BYTES + BOOKKEEPING
+    plan = plan_chunk_size(sorted_outer, W, XS, budget_bytes=budget, in_axes=(None, 0))
+    assert plan.chunk_size == divisor
+    assert divisor * OUTER_BYTES <= plan.temp_bytes <= budget
+    assert plan.full_batch_temp_bytes >= 24 * OUTER_BYTES > budget
 
 
 @pytest.mark.parametrize("fraction", [0.05, 0.3, 0.6])

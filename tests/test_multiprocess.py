@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
 
+import markdown_blocks
 from jaxguide.examples import PortInUse, launch_processes
 from jaxguide.examples._multiprocess import HOST, free_port
+from markdown_blocks import DOCS, blocks, run_snippet
 
 
 def _children() -> set[int]:
@@ -62,3 +65,27 @@ def test_a_time_out_kills_and_reaps_every_process() -> None:
 def test_free_port_can_be_bound() -> None:
     with socket.socket() as sock:
         sock.bind((HOST, free_port()))
+
+
+def test_the_two_terminal_recipe_runs_as_two_processes(tmp_path: Path) -> None:
+    recipe = next(
+        b
+        for b in blocks(DOCS / "transforms" / "multiprocess.md")
+        if b.options.get("name") == "two-terminals"
+    )
+    before = _children()
+    result = run_snippet(recipe.code, tmp_path, processes=int(recipe.options["processes"]))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == recipe.options["output"].split()
+    assert _children() == before
+
+
+def test_a_stuck_multi_process_snippet_is_killed_at_its_time_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(markdown_blocks, "SNIPPET_TIMEOUT_S", 1)
+    stuck = "import time\nADDRESS = '127.0.0.1:1'\ntime.sleep(120)"
+    before = _children()
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_snippet(stuck, tmp_path, processes=2)
+    assert _children() == before

@@ -6,13 +6,14 @@ shown on the site.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from factories import fixture, results, timing, with_values
-from jaxguide.bench import SUITES, side_by_side
+from jaxguide.bench import SUITES, records_table, side_by_side, timing_chart
 from jaxguide.results import Record, Results, ResultsError, differences, load_stored
 from tiny_site import build, cell, index, page
 
@@ -23,7 +24,7 @@ def _current() -> Results:
     record = Record(
         benchmark="add", variant="vmap", params={"batch": 10}, timing=timing(1e-4, 1e-6)
     )
-    return results("vmap-speed", record)
+    return results("vmap-speed", record, version=SUITES["vmap-speed"].version)
 
 
 def test_stored_results_load_and_are_flagged() -> None:
@@ -35,13 +36,18 @@ def test_stored_results_load_and_are_flagged() -> None:
     assert "profile full, this build runs quick" in notes
 
 
-def test_both_backends_appear_with_their_provenance() -> None:
+def test_both_backends_are_columns_of_one_table_with_a_ratio() -> None:
     text = side_by_side(_current(), load_stored(FIXTURES)).markdown
-    assert text.count(":::{tab-item}") == 2
-    assert "— this build" in text
-    assert "gpu (FIXTURE GPU (test data, not a measurement) ×1) — stored 2026-01-01" in text
+    assert "tab-item" not in text
+    header = next(line for line in text.splitlines() if line.startswith("| variant"))
+    assert "this build" in header
+    assert "gpu (FIXTURE GPU (test data, not a measurement) ×1), 2026-01-01" in header
+    assert "÷ cpu" in header
+    row = next(line for line in text.splitlines() if line.startswith("| vmap | batch=10 |"))
+    assert re.search(r"\d× \[[\d.]+, [\d.]+\] (faster|slower|same|unclear)", row), row
     assert "commit fixture0000" in text
     assert text.count('class="jg-provenance"') == 2
+    assert text.count(":::{dropdown} Raw records") == 2
     assert "**oom**: OOM at batch=100000000" in text
     assert "No gpu results yet" not in text
 
@@ -51,6 +57,7 @@ def test_the_empty_state_is_honest() -> None:
     assert "No gpu results yet" in text
     assert "nox -s bench -- run all --profile full --backend gpu" in text
     assert text.count('class="jg-provenance"') == 1
+    assert "÷" not in text
 
 
 def test_a_bad_stored_file_is_named(tmp_path: Path) -> None:
@@ -61,30 +68,44 @@ def test_a_bad_stored_file_is_named(tmp_path: Path) -> None:
 
 
 def test_the_page_renders_both_columns(site: Path) -> None:
+    """This build's real CPU run of vmap-speed beside the fixture GPU file, rendered."""
     page(
         site,
         "hardware",
         "Hardware",
         cell(f"""
         from pathlib import Path
-        from jaxguide.bench import DEFAULT_METHOD, describe_environment, side_by_side
-        from jaxguide.results import Record, Results, Timing, load_stored
-        t = Timing(first_call_s=0.1, samples_s=(9e-5, 1e-4, 1.01e-4), loops=10)
-        current = Results(suite="vmap-speed", suite_version=2, profile="quick",
-                          environment=describe_environment(), method=DEFAULT_METHOD,
-                          records=(Record(benchmark="add", variant="vmap", params={{"batch": 10}},
-                                          timing=t),))
-        side_by_side(current, load_stored(Path({str(FIXTURES)!r})))
+        from jaxguide.bench import side_by_side
+        from jaxguide.results import load_results, load_stored
+        cpu = load_results(Path({str(FIXTURES / "results" / "vmap-speed.json")!r}))
+        side_by_side(cpu, load_stored(Path({str(FIXTURES)!r})))
         """),
     )
     index(site, "hardware")
     result = build(site)
     assert result.returncode == 0, result.stderr
     html = (site / "_build" / "hardware.html").read_text()
+    tables = html.split("<table")[1:]
+    comparisons = [t for t in tables if "<p>params</p>" in t.split("</thead>")[0]]
+    assert comparisons, "no comparison table"
+    for table in comparisons:
+        head = table.split("</thead>")[0]
+        assert "this build" in head
+        assert "FIXTURE GPU" in head
+        assert "÷ cpu" in head
+    assert re.search(r"\d× \[[\d.]+, [\d.]+\]", html)
     assert html.count('class="jg-provenance"') == 2
-    assert "FIXTURE GPU" in html
-    assert "this build" in html
-    assert "sd-tab-set" in html
+    assert "sd-tab-set" not in html
+
+
+def test_the_chart_draws_every_hardware_on_the_same_axes() -> None:
+    cpu = fixture("vmap-speed")
+    (gpu,) = load_stored(FIXTURES, suite="vmap-speed")
+    figure = timing_chart([cpu, gpu], benchmarks=["add"])
+    (ax,) = figure.get_axes()
+    labels = ax.get_legend_handles_labels()[1]
+    assert any(cpu.environment.hardware in label for label in labels)
+    assert any(gpu.environment.hardware in label for label in labels)
 
 
 def test_a_bad_results_file_fails_the_build(site: Path) -> None:
@@ -113,3 +134,16 @@ def test_every_suite_is_on_the_results_page() -> None:
     page_text = (Path(__file__).parents[1] / "docs" / "results" / "hardware.md").read_text()
     missing = [name for name in SUITES if f'across("{name}")' not in page_text]
     assert not missing, f"suites not shown across hardware: {missing}"
+
+
+def test_a_jaxpr_in_a_record_keeps_the_table_whole() -> None:
+    """A multi-line, coloured value (a jaxpr) would end its Markdown row early."""
+    jaxpr = (
+        "{ \x1b[34;1mlambda \x1b[39;22m; a\x1b[35m:f32[3]\x1b[39m. let\n    b = sin a\n  in (b,) }"
+    )
+    run = results("s", Record(benchmark="b", variant="jaxpr", values={"jaxpr": jaxpr, "n": 2}))
+    table = records_table(run).strip().splitlines()
+    assert all(line.startswith("|") for line in table), table
+    assert "\x1b" not in "".join(table)
+    assert "jaxpr: 3 lines of text" in table[-1]
+    assert "n 2" in table[-1]

@@ -7,8 +7,16 @@ MyST-NB, so a regression in either shows here in seconds rather than in the full
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from bs4 import BeautifulSoup
+
+from factories import results, timing
+from jaxguide.results import Record
+from jaxguide_site import mathjax_bundle
 from tiny_site import build, cell, counter, index, page, runs
 
 
@@ -21,30 +29,91 @@ def test_a_cell_that_raises_fails_the_build(site: Path) -> None:
     assert "broken" in result.stderr
 
 
-def test_a_failing_strict_claim_fails_the_build(site: Path) -> None:
+def test_a_cell_tagged_to_raise_must_raise(site: Path) -> None:
+    raising = "```{code-cell} ipython3\n:tags: [raises-exception]\n\n%s\n```\n"
+    page(site, "raises", "Raises", cell("x = 1"), raising % "1 / 0")
+    page(site, "quiet", "Quiet", cell("x = 1"), cell("y = 2"), raising % "1 / 1")
+    index(site, "raises", "quiet")
+    result = build(site)
+    assert result.returncode != 0
+    assert "quiet.md:22: WARNING: code cell 3 is tagged raises-exception but raised nothing" in (
+        result.stderr
+    )
+    assert "raises.md" not in result.stderr  # its cell raised, as it says
+
+
+def test_math_renders_from_the_site_and_given_numbers_show_as_text(site: Path) -> None:
+    (site / "math.md").write_text(
+        "# Math\n\nThe square $x^2$ of a {given}`64 MiB <a budget chosen here>` buffer.\n\n"
+        "$$\n\\sum_i x_i^2\n$$\n"
+    )
+    index(site, "math")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    html = (site / "_build" / "math.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select("span.math")
+    assert soup.select("div.math")
+    urls = [str(t.get("src") or t.get("href")) for t in soup.find_all(["script", "link", "img"])]
+    external = [u for u in urls if urlsplit(u).scheme or u.startswith("//")]
+    assert not external, external
+    mathjax = [u for u in urls if u.endswith("mathjax/tex-svg-full.js")]
+    assert mathjax == ["_static/mathjax/tex-svg-full.js"]
+    served = site / "_build" / mathjax[0]
+    assert served.read_bytes() == mathjax_bundle("tex-svg-full.js").read_bytes()
+    assert b"MathJax" in served.read_bytes()[:100_000]
+    (given,) = soup.select("span.jg-given")
+    assert given.get_text() == "64 MiB"
+    assert "a budget chosen here" not in html
+
+
+def test_a_given_number_must_say_why(site: Path) -> None:
+    (site / "bare.md").write_text("# Bare\n\nA {given}`64 MiB` buffer.\n")
+    index(site, "bare")
+    result = build(site)
+    assert result.returncode != 0
+    assert "bare.md:3: ERROR: {given}`64 MiB` says no reason" in result.stderr
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "results"
+
+
+def _strict_page(site: Path, change: str) -> subprocess.CompletedProcess[str]:
+    """A page verifying a strict claim on the real transforms-vmap records, changed first."""
     page(
         site,
         "strict",
         "Strict",
-        cell("""
-        from jaxguide.bench import DEFAULT_METHOD, Record, Results, describe_environment
-        from jaxguide.claims import Claim, Evidence, verify
-        from jaxguide.claims._registry import register
+        cell(f"""
+        from pathlib import Path
+        from jaxguide.claims import verify
+        from jaxguide.results import load_results
 
-        register(Claim(id="one-is-two", statement="One is two.", kind="strict", suite="t",
-                       predicate=lambda r: Evidence(holds=False, figure="1 != 2",
-                                                    values={"one": 1})))
-        results = Results(suite="t", suite_version=1, profile="quick",
-                          environment=describe_environment(), method=DEFAULT_METHOD)
-        verify("one-is-two", results)
+        results = load_results(Path({str(FIXTURES / "transforms-vmap.json")!r}))
+        {change}
+        verify("jit-vmap-same-jaxpr", results)
     """),
     )
     index(site, "strict")
-    result = build(site)
+    return build(site)
+
+
+def test_a_failing_strict_claim_fails_the_build(site: Path) -> None:
+    change = """record = results.record("vmap-jit", "jaxpr")
+        changed = record.model_copy(update={"values": {**record.values, "same_jaxpr": False}})
+        results = results.model_copy(update={"records": (changed,)})"""
+    result = _strict_page(site, change)
     assert result.returncode != 0
-    assert "strict claim 'one-is-two' does not hold" in result.stderr
-    assert "'one': 1" in result.stderr
+    assert "strict claim 'jit-vmap-same-jaxpr' does not hold on cpu: jaxprs differ" in result.stderr
+    assert "trace to the same jaxpr" in result.stderr  # its sentence
     assert "strict" in result.stderr  # the page is named in Sphinx's warning location
+
+
+def test_a_strict_claim_with_its_records_removed_stops_the_build(site: Path) -> None:
+    change = """results = results.model_copy(update={"records": ()})"""
+    result = _strict_page(site, change)
+    assert result.returncode != 0
+    assert "strict claim 'jit-vmap-same-jaxpr' is not measured" in result.stderr
 
 
 def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
@@ -53,11 +122,12 @@ def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
         "measured",
         "Measured",
         cell("""
-        from jaxguide.bench import DEFAULT_METHOD, Record, Results, Timing, describe_environment
+        from jaxguide.bench import DEFAULT_METHOD, describe_environment
         from jaxguide.claims import verify
+        from jaxguide.results import Record, Results, Timing
 
         def timing(s):
-            return Timing(first_call_s=1, median_s=s, iqr_s=0, min_s=s, loops=1, repeats=3)
+            return Timing(first_call_s=1, samples_s=(s, s * 1.01, s * 0.99), loops=1)
 
         results = Results(suite="site-demo", suite_version=1, profile="quick",
                           environment=describe_environment(), method=DEFAULT_METHOD,
@@ -71,9 +141,11 @@ def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
     index(site, "measured", "report")
     result = build(site)
     assert result.returncode == 0, result.stderr
+    # The kernel got CurveZMQ keys (jaxguide_site.encrypt_kernel_channels), so it did not warn.
+    assert "without encryption" not in result.stdout + result.stderr
     html = (site / "_build" / "measured.html").read_text()
     assert 'id="claim-demo-jit-fuses-chain"' in html
-    assert "holds on cpu: 3.0× faster" in html
+    assert re.search(r"holds on cpu: 3× \[2\.9\d*, 3\.0\d*\]; threshold ≥ 1\.1×", html), html
     report = (site / "_build" / "report.html").read_text()
     assert 'href="measured.html#claim-demo-jit-fuses-chain"' in report
     claims = json.loads((site / "_build" / "claims.json").read_text())["claims"]
@@ -111,3 +183,50 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
         f.write("\n# edited\n")
     assert build(site).returncode == 0
     assert (runs(a), runs(b)) == (3, 2)
+
+    stored = site / "results" / "data"  # a results file is stored: all execute
+    stored.mkdir(parents=True)
+    results("t", Record(benchmark="b", variant="v", timing=timing(1.0))).save(stored / "t.json")
+    assert build(site).returncode == 0
+    assert (runs(a), runs(b)) == (4, 3)
+
+    assert build(site, JAXGUIDE_PROFILE="full").returncode == 0  # the profile changed: all execute
+    assert (runs(a), runs(b)) == (5, 4)
+    assert build(site, JAXGUIDE_PROFILE="full").returncode == 0
+    assert (runs(a), runs(b)) == (5, 4)
+
+
+def test_the_offered_notebook_leaves_out_solutions(site: Path) -> None:
+    page(
+        site,
+        "practice",
+        "Practice",
+        cell("""
+        def answer():
+            raise NotImplementedError  # the starter
+        """),
+        cell("""
+        :tags: [hide-input, solution]
+
+        def answer():
+            return 42  # the solution
+        """),
+        cell("""
+        :tags: [solution]
+
+        answer()
+        """),
+        cell("print('after the solution')"),
+    )
+    index(site, "practice")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    html = (site / "_build" / "practice.html").read_text()
+    assert "the solution" in html  # the page keeps it
+    cells = json.loads((site / "_build" / "_sources" / "practice.ipynb").read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    assert len(code) == 2
+    assert "the starter" in code[0]
+    assert "after the solution" in code[1]
+    assert not any("solution" in c.get("metadata", {}).get("tags", []) for c in cells)
+    assert not any("42" in source for source in code)

@@ -38,7 +38,8 @@ def index(src: Path, *pages: str) -> None:
     (src / "index.md").write_text(f"# Test site\n\n```{{toctree}}\n{entries}\n```\n")
 
 
-def build(src: Path) -> subprocess.CompletedProcess[str]:
+def build(src: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Build the site in ``src`` (``env``: environment variables to set for the build)."""
     return subprocess.run(
         [
             sys.executable,
@@ -61,6 +62,7 @@ def build(src: Path) -> subprocess.CompletedProcess[str]:
             **os.environ,
             "JAX_NUM_CPU_DEVICES": "1",
             "JAXGUIDE_CACHE_DIR": str(src.parent / "site-cache"),
+            **env,
         },
     )
 
@@ -98,7 +100,8 @@ def make_site(tmp_path: Path) -> Path:
 
         nb_execution_mode = "cache"
         nb_execution_cache_path = str(execution_cache_path(Path({str(tmp_path / "cache")!r}),
-                                                           package=Path({str(package)!r})))
+                                                           package=Path({str(package)!r}),
+                                                           results=Path({str(src / "results" / "data")!r})))
         html_static_path = []
         html_favicon = None
         html_css_files = []

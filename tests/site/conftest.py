@@ -6,12 +6,18 @@ import functools
 import http.server
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
-HTML = Path(__file__).parents[2] / "docs" / "_build" / "html"
+# The built site (``JAXGUIDE_SITE_HTML`` to check another build).
+HTML = Path(
+    os.environ.get("JAXGUIDE_SITE_HTML", Path(__file__).parents[2] / "docs" / "_build" / "html")
+)
+BUILT = (HTML / "index.html").exists()
+NO_SITE = "(no built site)"  # the one parameter of per-page tests when there is no site
 ARTIFACTS = Path(__file__).parents[2] / "artifacts"
 # Debian's chromium by default (Playwright cannot download its own browser here).
 CHROMIUM = os.environ.get("JAXGUIDE_CHROMIUM", "/usr/bin/chromium")
@@ -26,6 +32,21 @@ CHROMIUM_ARGS = [
 ]
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Skip for want of ``reason``; in CI (``CI`` set), fail: a CI run checks the site."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: a check that cannot run fails)", pytrace=False)
+    pytest.skip(reason)
+
+
+def site_paths(keep: Callable[[Path], bool] = lambda page: True) -> list[str]:
+    """The site's pages (those ``keep`` accepts) relative to the site, for parametrizing
+    per-page tests; without a built site, one placeholder whose test asks for the site."""
+    if not BUILT:
+        return [NO_SITE]
+    return [p.relative_to(HTML).as_posix() for p in site_pages() if keep(p)]
+
+
 def site_pages() -> list[Path]:
     """The site's own pages (not Sphinx's generated index and search pages)."""
     skip = {"genindex.html", "search.html", "py-modindex.html"}
@@ -38,8 +59,8 @@ def site_pages() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def html_dir() -> Path:
-    if not (HTML / "index.html").exists():
-        pytest.fail("no built site in docs/_build/html: run `nox -s docs` first")
+    if not BUILT:
+        unavailable(f"no built site in {HTML}: run `nox -s docs` first")
     return HTML
 
 
@@ -65,8 +86,11 @@ def base_url(html_dir: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - the browser group
+    except ImportError:
+        unavailable("playwright is not installed: `nox -s browser` installs it")
+    with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield chromium

@@ -1,4 +1,5 @@
-"""Every internal link and anchor of the built site resolves, checked offline."""
+"""Every internal link and anchor of the built site resolves, and nothing a page loads comes
+from another host (the site works offline: MathJax, fonts and scripts are served with it)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,18 @@ def test_internal_links_and_anchors_resolve(html_dir: Path) -> None:
                 broken.append(f"{where}: no anchor #{fragment}")
     assert checked > 0
     assert not broken, "\n".join(broken)
+
+
+def test_pages_load_nothing_from_another_host(html_dir: Path) -> None:
+    external: list[str] = []
+    for page in site_pages():
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for tag in soup.find_all(["script", "link", "img", "iframe", "source"]):
+            if tag.name == "link" and not {"stylesheet", "preload", "icon", "modulepreload"} & set(
+                tag.get("rel") or []
+            ):
+                continue
+            url = str(tag.get("src") or tag.get("href") or "")
+            if urlsplit(url).netloc:
+                external.append(f"{page.relative_to(HTML)}: <{tag.name}> {url}")
+    assert not external, "\n".join(external)

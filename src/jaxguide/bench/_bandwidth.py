@@ -1,57 +1,99 @@
-"""A reference for memory-bound kernels: how fast this machine's memory copies a large array."""
+"""Memory-bound kernels against the machine's memory: one pass over memory, and an add.
+
+The reference, ``x + 1`` written back into ``x`` (its buffer donated), reads and writes each byte
+once; the add, ``a + b`` written back into ``a``, reads two arrays and writes one. Both run in
+place: a kernel that writes a fresh output pays for the new memory (on a CPU, the operating
+system zeroes each new page on first touch), and that, not the bandwidth, would dominate its
+time. Timed interleaved at sizes well past the last-level cache, the reference gives this
+machine's memory bandwidth as a stable figure, and the add's rate over it says how close a
+compiled element-wise kernel comes. Below the cache size the arrays live in cache, and a rate
+above the memory's is no paradox: that is why those sizes are labelled.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 
-from jaxguide.bench._timing import time_call
-from jaxguide.results import Method, NotMeasured, Record, Results
+from jaxguide.bench._points import guarded_group
+from jaxguide.bench._suites import Point, Profile
+from jaxguide.bench._timing import time_calls
+from jaxguide.results import NotMeasured, Record, Results, Scalar
 
-__all__ = ["bandwidth_point", "copy_bandwidth", "measured_bandwidth"]
+__all__ = ["BYTES_MOVED", "last_level_cache_bytes", "measured_bandwidth", "stream_point"]
+
+BYTES_MOVED = {"copy": 8, "add": 12}
+"""Bytes each variant moves per float32 element: the one-pass reference (``copy``) reads and
+writes 4; the add reads 8 and writes 4."""
 
 
-def copy_bandwidth(nbytes: int, method: Method) -> Record:
-    """Time a jitted copy of ``nbytes`` of float32 on the default device.
+def last_level_cache_bytes(cpu: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> int | None:
+    """The largest CPU cache's size in bytes, where Linux says it (``None`` elsewhere).
 
-    A copy reads and writes every byte once, so the bandwidth is ``2 * nbytes`` over the
-    steady-state median; it is stored as ``values["bytes_per_s"]`` of a record with
-    benchmark ``"bandwidth"`` and variant ``"copy"``.
-
-    >>> from jaxguide.results import Method
-    >>> r = copy_bandwidth(2**20, Method(warmups=1, repeats=3, min_loop_s=0.001))
-    >>> r.benchmark, r.variant, r.params
-    ('bandwidth', 'copy', {'bytes': 1048576})
-    >>> r.values["bytes_per_s"] > 0
+    >>> size = last_level_cache_bytes()
+    >>> size is None or size >= 2**16
     True
     """
-    x = jnp.zeros(nbytes // 4, jnp.float32)
-    # `x + 0` would be folded away by XLA; a copy that must land in a fresh buffer is not.
-    copy = jax.jit(jnp.copy)
-    timing = time_call(copy, x, method=method)
-    moved = 2 * x.nbytes
-    return Record(
-        benchmark="bandwidth",
-        variant="copy",
-        params={"bytes": x.nbytes},
-        timing=timing,
-        values={"bytes_per_s": moved / timing.median_s, "bytes_moved": moved},
-    )
+    sizes = []
+    for entry in cpu.glob("index*/size"):
+        text = entry.read_text().strip()
+        units = {"K": 2**10, "M": 2**20, "G": 2**30}
+        sizes.append(int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text))
+    return max(sizes, default=None)
 
 
-def bandwidth_point(nbytes: int, method: Method) -> Callable[[], Record]:
-    """The reference copy as a suite's point: include it so its results carry the bandwidth."""
-    return lambda: copy_bandwidth(nbytes, method)
+def stream_point(elements: int, profile: Profile) -> Point:
+    """The one-pass reference (``copy``) and the add on ``elements`` float32 numbers, in place,
+    timed interleaved, as records of benchmark ``stream``."""
+    params: dict[str, Scalar] = {"elements": elements}
+
+    def measure() -> tuple[Record, ...]:
+        y = jnp.ones(elements, jnp.float32)
+        copy = _in_place(lambda x: x + 1.0, jnp.zeros(elements, jnp.float32))
+        add = _in_place(jnp.add, jnp.zeros(elements, jnp.float32), y)
+        timings = time_calls({"copy": (copy, ()), "add": (add, ())}, profile.method)
+        cache = last_level_cache_bytes()
+        return tuple(
+            Record(
+                benchmark="stream",
+                variant=name,
+                params=params,
+                timing=t,
+                values={
+                    "bytes_moved": BYTES_MOVED[name] * elements,
+                    "bytes_per_s": BYTES_MOVED[name] * elements / t.median_s,
+                    "cache_bytes": cache or 0,
+                },
+            )
+            for name, t in timings.items()
+        )
+
+    return partial(guarded_group, "stream", tuple(BYTES_MOVED), params, measure, 60.0)
+
+
+def _in_place(f: Callable[..., jax.Array], *args: jax.Array) -> Callable[[], jax.Array]:
+    """Each call runs ``f`` with its first argument donated and keeps the result for the next:
+    the output reuses the input's memory, so no call allocates."""
+    step = jax.jit(f, donate_argnums=0)
+    state = list(args)
+
+    def call() -> jax.Array:
+        state[0] = step(*state)
+        return state[0]
+
+    return call
 
 
 def measured_bandwidth(results: Results) -> float:
-    """The copy bandwidth, bytes per second, that ``results`` measured in the same run.
+    """The copy bandwidth, bytes per second, at the largest size ``results`` measured.
 
-    Raises :class:`~jaxguide.results.NotMeasured` when the results hold no successful copy record.
+    Raises :class:`~jaxguide.results.NotMeasured` when the results hold no copy that ran.
     """
-    for record in results.select("bandwidth", "copy"):
-        if record.status == "ok":
-            return float(record.values["bytes_per_s"])
-    raise NotMeasured(f"suite {results.suite!r}: no bandwidth/copy record")
+    copies = results.by("elements", "stream", "copy")
+    if not copies:
+        raise NotMeasured(f"suite {results.suite!r}: no stream/copy record")
+    return float(copies[max(copies)].values["bytes_per_s"])

@@ -17,11 +17,12 @@ from typing import Never, NoReturn, TextIO
 import jax
 from tqdm import tqdm
 
+from jaxguide.bench._comparison import comparison_tables
 from jaxguide.bench._report import report, timing_chart
 from jaxguide.bench._suites import PROFILES, Profile
 from jaxguide.bench.suites import SUITES
 from jaxguide.claims import verdicts
-from jaxguide.results import Results, ResultsError, load_results
+from jaxguide.results import Results, ResultsError, differences, load_results
 
 __all__ = ["UsageError", "main"]
 
@@ -61,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("files", nargs="+", type=Path, metavar="FILE")
     rep.add_argument("--chart", type=Path, help="write a log-log chart of the timings (SVG)")
+
+    cmp = commands.add_parser(
+        "compare", help="two results files of one suite side by side, with ratios"
+    )
+    cmp.add_argument("files", nargs=2, type=Path, metavar="FILE", help="A.json B.json")
+    cmp.add_argument("--chart", type=Path, help="write both files' timings on one chart (SVG)")
     return parser
 
 
@@ -142,13 +149,54 @@ def _run(args: argparse.Namespace) -> None:
             _say(f"  not measured: {message}")
 
 
-def _report(args: argparse.Namespace) -> None:
+def _load(paths: Sequence[Path]) -> list[Results]:
     runs = []
-    for path in args.files:
+    for path in paths:
         try:
             runs.append(load_results(path))
         except ResultsError as exc:
             raise UsageError(str(exc)) from None
+    return runs
+
+
+def _chart(runs: list[Results], path: Path) -> None:
+    try:
+        figure = timing_chart(runs)
+    except ValueError as exc:
+        raise UsageError(f"--chart: {exc}") from None
+    # A file on its own has no page behind it: it gets a white background.
+    figure.savefig(_writable(path), format="svg", facecolor="white")
+    _say(f"chart → {path}")
+
+
+def _compare(args: argparse.Namespace) -> None:
+    a, b = _load(args.files)
+    if a.suite != b.suite:
+        raise UsageError(
+            f"{args.files[0]} is suite {a.suite!r}, {args.files[1]} is {b.suite!r}: "
+            "compare two files of one suite"
+        )
+    labels = ["A", "B"]
+    _say(f"A: {args.files[0]} ({a.environment.hardware}, {a.environment.date})")
+    _say(f"B: {args.files[1]} ({b.environment.hardware}, {b.environment.date})")
+    notes = differences(b, a)
+    _say(
+        "Not directly comparable: " + "; ".join(notes)
+        if notes
+        else "Comparable: same suite version, profile and jax version."
+    )
+    _say(
+        "B ÷ A below 1: B was faster (or needed less memory); same / slower / faster / unclear "
+        "by the one comparison rule (95% interval within 10% of 1, or wholly outside)."
+    )
+    for table in comparison_tables(a, [b], labels):
+        _say("\n" + str(table))
+    if args.chart is not None:
+        _chart([a, b], args.chart)
+
+
+def _report(args: argparse.Namespace) -> None:
+    runs = _load(args.files)
     _say(
         "\n\n".join(
             report(results, name=str(path)) + "\n\n" + claims_report(results)
@@ -156,12 +204,7 @@ def _report(args: argparse.Namespace) -> None:
         )
     )
     if args.chart is not None:
-        try:
-            figure = timing_chart(runs)
-        except ValueError as exc:
-            raise UsageError(f"--chart: {exc}") from None
-        figure.savefig(_writable(args.chart), format="svg")
-        _say(f"chart → {args.chart}")
+        _chart(runs, args.chart)
 
 
 def claims_report(results: Results) -> str:
@@ -188,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _say(f"{suite.name:14} v{suite.version}  {suite.description}")
         elif args.command == "run":
             _run(args)
+        elif args.command == "compare":
+            _compare(args)
         else:
             _report(args)
     except UsageError as exc:

@@ -75,15 +75,17 @@ def guarded_group(
     timeout_s: float,
 ) -> tuple[Record, ...]:
     """Take ``measure()``, the records of variants measured together (timed interleaved);
-    an OOM, a time-out or an error becomes a record for each of ``variants``.
+    an OOM, a time-out or an error becomes a record for each of ``variants``. The time limit is
+    ``timeout_s`` per variant.
     """
     where = ", ".join(f"{k}={v}" for k, v in params.items()) or "its only point"
     status: Status
     try:
-        with _time_limit(timeout_s):
+        with _time_limit(timeout_s * len(variants)):
             return measure()
     except PointTimeout:
-        status, message = "timeout", f"time-out ({timeout_s:g} s) at {where}"
+        limit = timeout_s * len(variants)
+        status, message = "timeout", f"time-out ({limit:g} s) at {where}"
     except Exception as exc:  # noqa: BLE001 - any failure of one point is recorded, never raised
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if _is_oom(exc):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from jaxguide.bench._bandwidth import measured_bandwidth
-from jaxguide.results import Record, Results
+from jaxguide.bench._style import CHART_STYLE, variant_style
+from jaxguide.results import Record, Results, Timing
 
 __all__ = ["NOISY_SPREAD", "Table", "format_seconds", "report", "timing_chart", "timing_table"]
 
@@ -129,57 +131,83 @@ def report(results: Results, name: str = "") -> str:
 
 
 def timing_chart(
-    runs: Sequence[Results], benchmarks: Sequence[str] | None = None, variants: Sequence[str] = ()
+    runs: Sequence[Results],
+    benchmarks: Sequence[str] | None = None,
+    variants: Sequence[str] = (),
+    title: str = "Time per call against batch size (log-log; lower is faster)",
 ) -> Any:
     """A log-log chart of median time per call against batch size, one panel per benchmark.
 
-    Every variant is a line (only ``variants`` when given), with its IQR as error bars;
-    several results files are told apart by line style and their hardware in the legend.
-    Returns a :class:`matplotlib.figure.Figure` (save it with ``fig.savefig("x.svg")``).
+    Every variant is a line (only ``variants`` when given, in that order), in its own colour
+    and marker (:func:`variant_style`), with error bars from the first to the third quartile; several results files are
+    told apart by line style and their hardware in the legend. Drawn in the site's style
+    (:data:`CHART_STYLE`). Returns a :class:`matplotlib.figure.Figure`: write it with
+    :func:`chart_svg`, or ``fig.savefig("x.svg")``.
     """
-    from matplotlib.figure import Figure  # noqa: PLC0415 - only reports draw
+    import matplotlib.style  # noqa: PLC0415 - only reports draw
+    from matplotlib.figure import Figure  # noqa: PLC0415
 
     names = list(benchmarks or dict.fromkeys(b for r in runs for b in _timed_benchmarks(r)))
     if not names:
         raise ValueError("no timed records with a batch size to chart")
-    fig = Figure(figsize=(7.0, 3.4 * len(names)), layout="constrained")
-    axes = fig.subplots(len(names), 1, squeeze=False)[:, 0]
-    styles = ("-", "--", ":", "-.")
-    for ax, benchmark in zip(axes, names, strict=True):
-        for i, results in enumerate(runs):
-            suffix = f" ({results.environment.hardware})" if len(runs) > 1 else ""
-            for variant in _batched(results, benchmark)[0]:
-                if variants and variant not in variants:
-                    continue
-                points = sorted(
-                    (
-                        (int(r.params["batch"]), r.timing)
-                        for r in results.select(benchmark, variant)
-                        if r.status == "ok" and r.timing is not None
-                    ),
-                    key=lambda point: point[0],
-                )
-                if points:
-                    ax.errorbar(
-                        [n for n, _ in points],
-                        [t.median_s for _, t in points],
-                        yerr=[[t.iqr_s / 2 for _, t in points]] * 2,
-                        marker="o",
-                        markersize=3,
-                        linestyle=styles[i % len(styles)],
-                        label=variant + suffix,
-                    )
-        ax.set(
-            xscale="log",
-            yscale="log",
-            title=benchmark,
-            xlabel="batch size (examples)",
-            ylabel="median time per call (s)",
-        )
-        ax.grid(visible=True, which="major", alpha=0.3)
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.suptitle("Time per call against batch size (log-log; lower is faster)")
+    with matplotlib.style.context(CHART_STYLE):
+        fig = Figure(figsize=(7.0, 1.0 + 3.0 * len(names)), layout="constrained")
+        axes = fig.subplots(len(names), 1, squeeze=False)[:, 0]
+        for ax, benchmark in zip(axes, names, strict=True):
+            for i, results in enumerate(runs):
+                _draw_variants(ax, results, benchmark, variants, _LINESTYLES[i % 4], len(runs))
+            ax.set(
+                xscale="log",
+                yscale="log",
+                title=benchmark,
+                xlabel="batch size (examples)",
+                ylabel="median time per call (s)",
+            )
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        fig.suptitle(title)
     return fig
+
+
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _draw_variants(
+    ax: Any, results: Results, benchmark: str, only: Sequence[str], linestyle: str, runs: int
+) -> None:
+    suffix = f" ({results.environment.hardware})" if runs > 1 else ""
+    present = _batched(results, benchmark)[0]
+    for variant in [v for v in only if v in present] if only else present:
+        points = sorted(
+            (
+                (int(r.params["batch"]), r.timing)
+                for r in results.select(benchmark, variant)
+                if r.status == "ok" and r.timing is not None
+            ),
+            key=lambda point: point[0],
+        )
+        if points:
+            quartiles = [_quartiles(t) for _, t in points]
+            ax.errorbar(
+                [n for n, _ in points],
+                [t.median_s for _, t in points],
+                # The bars span the quartiles themselves: on a log scale a symmetric ±IQR/2
+                # can reach below zero, and the samples' spread is rarely symmetric.
+                yerr=[
+                    [t.median_s - q1 for (_, t), (q1, _) in zip(points, quartiles, strict=True)],
+                    [q3 - t.median_s for (_, t), (_, q3) in zip(points, quartiles, strict=True)],
+                ],
+                linestyle=linestyle,
+                label=variant + suffix,
+                **variant_style(variant),
+            )
+
+
+def _quartiles(timing: Timing) -> tuple[float, float]:
+    """The first and third quartiles of a timing's samples (the median twice for one sample)."""
+    if timing.repeats < 2:
+        return timing.median_s, timing.median_s
+    q1, _, q3 = statistics.quantiles(timing.samples_s, n=4, method="inclusive")
+    return q1, q3
 
 
 def _timed_benchmarks(results: Results) -> list[str]:

@@ -1,13 +1,15 @@
-"""This build's results beside stored ones from other hardware, one tab per backend."""
+"""This build's results beside stored ones from other hardware, in one table per benchmark."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jaxguide.bench._caption import caption
+from jaxguide.bench._comparison import comparison_tables
 from jaxguide.bench._report import Table, format_seconds
-from jaxguide.results import Record, Results, differences
+from jaxguide.results import Record, Results, Scalar, differences
 
 __all__ = ["SideBySide", "records_table", "side_by_side"]
 
@@ -30,10 +32,22 @@ def _measured(record: Record) -> str:
             parts.append("recompiled")
     if record.memory is not None:
         parts.append(f"temp {record.memory.temp_bytes:,} B")
-    parts.extend(
-        f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in record.values.items()
-    )
+    parts.extend(_value(k, v) for k, v in record.values.items())
     return "; ".join(parts) or "ok"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _value(key: str, value: Scalar) -> str:
+    """One value for a table cell: a text of several lines (a jaxpr) would break the table's
+    row, so the cell says how long it is; terminal colour codes are dropped."""
+    if isinstance(value, float):
+        return f"{key} {value:.3g}"
+    text = _ANSI.sub("", str(value))
+    if "\n" in text:
+        return f"{key}: {len(text.splitlines())} lines of text, in the results file"
+    return f"{key} {text}"
 
 
 def records_table(results: Results) -> str:
@@ -68,10 +82,13 @@ def side_by_side(
     stored: Sequence[Results] = (),
     expect: Sequence[str] = ("gpu",),
 ) -> SideBySide:
-    """Tabs: this build's results first, then each stored file, each with its caption.
+    """This build's results and each stored file's in one table per benchmark, with ratios.
 
-    A backend in ``expect`` with no stored results gets a tab that says so plainly and shows
-    how to produce them: nothing is estimated, and nothing from another backend is relabelled.
+    Each table's columns are the hardware (this build first), each other column followed by its
+    ratio to this build with a 95% interval (:func:`comparison_tables`); below, collapsed, every
+    file's raw records and provenance caption. A backend in ``expect`` with no stored results
+    is named, with how to produce them: nothing is estimated, and nothing from another backend
+    is relabelled.
 
     >>> from jaxguide.bench import DEFAULT_METHOD, describe_environment
     >>> now = Results(suite="s", suite_version=1, profile="quick",
@@ -80,25 +97,24 @@ def side_by_side(
     >>> "this build" in text and "No gpu results yet" in text
     True
     """
-    tabs = [_tab(f"{current.environment.hardware} — this build", current, [])]
-    for other in stored:
-        env = other.environment
-        label = f"{env.hardware} — stored {env.date[:10]}, commit {env.commit}"
-        tabs.append(_tab(label, other, differences(other, current)))
+    labels = [f"{current.environment.hardware}, this build"]
+    labels += [f"{r.environment.hardware}, {r.environment.date[:10]}" for r in stored]
+    parts = [t._repr_markdown_() for t in comparison_tables(current, stored, labels)]
     have = {current.environment.backend, *(r.environment.backend for r in stored)}
     for backend in expect:
         if backend not in have:
-            tabs.append(
-                f":::{{tab-item}} {backend}\n"
-                f"No {backend} results yet for suite `{current.suite}`. Nothing is estimated "
-                f"or relabelled from another backend: a {backend} tab appears once a results "
-                f"file measured on a {backend} is stored in `docs/results/data/`. To produce "
-                f"one on a machine with an NVIDIA GPU:\n\n{HOW_TO_PRODUCE}:::\n"
+            parts.append(
+                f"No {backend} results yet for suite `{current.suite}`: a {backend} column "
+                f"appears once a results file measured on a {backend} is stored in "
+                "`docs/results/data/`. Nothing is estimated or relabelled from another backend. "
+                f"To produce one on a machine with an NVIDIA GPU:\n\n{HOW_TO_PRODUCE}"
             )
-    return SideBySide("::::{tab-set}\n" + "\n".join(tabs) + "::::\n")
-
-
-def _tab(label: str, results: Results, notes: list[str]) -> str:
-    flag = "".join(f"\n\n**Not directly comparable**: {note}." for note in notes)
-    html = caption(results)._repr_html_()
-    return f":::{{tab-item}} {label}{flag}\n\n{records_table(results)}\n\n{html}\n\n:::\n"
+    for label, results in zip(labels, (current, *stored), strict=True):
+        flags = "".join(
+            f"\n\n**Not directly comparable**: {note}." for note in differences(results, current)
+        )
+        parts.append(
+            f":::{{dropdown}} Raw records: {label}{flags}\n\n{records_table(results)}\n\n"
+            f"{caption(results)._repr_html_()}\n\n:::\n"
+        )
+    return SideBySide("\n\n".join(parts) + "\n")

@@ -34,8 +34,9 @@ class Profile:
     """The largest batch a Python-loop variant runs at (it is slow by construction)."""
     point_timeout_s: float
     """A point that takes longer is recorded as a time-out and the suite goes on."""
-    copy_bytes: int = 64 * 2**20
-    """The size of the reference copy that measures this machine's memory bandwidth."""
+    stream_elements: tuple[int, ...] = (2**20, 2**24, 2**26)
+    """Sizes (float32 elements) of the copy and add timed against the memory's bandwidth:
+    one that fits a typical last-level cache, two well past it."""
     sizes: tuple[int, ...] = ()
     """Batch sizes to sweep (when empty, powers of ten from 10 up to ``max_batch``)."""
 
@@ -65,7 +66,6 @@ PROFILES: dict[ProfileName, Profile] = {
         max_batch=1_000_000,
         max_loop_batch=10_000,
         point_timeout_s=300.0,
-        copy_bytes=256 * 2**20,
     ),
 }
 
@@ -83,7 +83,7 @@ class Suite:
     points: Callable[[Profile], Iterable[Point]]
     """Given a profile, the measurements to take."""
     produces: frozenset[tuple[str, str]]
-    """Every (benchmark, variant) its records may have: claims are checked against it."""
+    """Every (benchmark, variant) pair its records may have; claims are checked against it."""
 
     def run(
         self,

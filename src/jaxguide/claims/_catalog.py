@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from jaxguide.claims import _memory, _parallel, _site, _transforms, _vmap_speed
+from jaxguide.claims import _memory, _microbatch, _parallel, _site, _transforms, _vmap_speed
 from jaxguide.claims._core import Claim
 
 __all__ = ["CLAIMS"]
@@ -23,6 +23,7 @@ CLAIMS: dict[str, Claim] = _by_id(
     (
         *_vmap_speed.CLAIMS,
         *_memory.CLAIMS,
+        *_microbatch.CLAIMS,
         *_transforms.CLAIMS,
         *_parallel.CLAIMS,
         *_site.CLAIMS,

@@ -193,8 +193,8 @@ CLAIMS = (
     ),
     MeasuredClaim(
         id="vmap-jit-overhead",
-        statement="Called from Python, vmap(jit(f)) re-batches f's cached jaxpr and dispatches "
-        "it on every call, which makes it slower than jit(vmap(f)) on a small batch.",
+        statement="Called from Python, vmap(jit(f)) batches f's cached jaxpr again on every "
+        "call, which makes it slower than jit(vmap(f)) on a small batch.",
         suite="transforms-vmap",
         reads=benchmark_variants("vmap-jit/vmap_jit", "vmap-jit/jit_vmap"),
         predicate=vmap_jit_pair,

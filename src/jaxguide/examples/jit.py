@@ -8,7 +8,9 @@ Array(True, dtype=bool)
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +23,7 @@ from jax.extend.core import ClosedJaxpr, Jaxpr
 
 __all__ = [
     "Params",
+    "cache_miss_log",
     "compiled_ops",
     "init_mlp",
     "jaxpr_primitives",
@@ -127,6 +130,52 @@ def jit_with_trace_log(
         return fn(*args, **kwargs)
 
     return jax.jit(logged, **jit_kwargs), log
+
+
+@contextlib.contextmanager
+def cache_miss_log() -> Iterator[list[str]]:
+    """JAX's explanation of each tracing-cache miss inside the block, collected in a list.
+
+    Turns on ``jax_explain_cache_misses`` for the block, and turns it back to what it was
+    after. JAX writes each explanation with Python's ``logging`` (the ``jax`` logger, at WARNING),
+    which would print it to standard error; inside the block a handler collects whatever the
+    ``jax`` logger writes instead, and nothing goes on to other handlers.
+
+    >>> double = jax.jit(lambda x: 2 * x)
+    >>> with cache_miss_log() as misses:
+    ...     _ = double(jnp.ones(3)), double(jnp.ones(3)), double(jnp.ones(4))
+    >>> len(misses)  # the first call, and the new shape
+    2
+    >>> for line in misses[1].splitlines()[1:]:  # the first line says where the call was
+    ...     print(line)
+      for <lambda> defined at <doctest jaxguide.examples.jit.cache_miss_log[0]>:1
+      all previously seen cache keys differ. For the closest previous key:
+      different input types:
+      * at x, now f32[4] and before f32[3]
+    """
+    messages: list[str] = []
+    handler = _Collect(messages)
+    logger = logging.getLogger("jax")
+    was_on = jax.config.jax_explain_cache_misses  # type: ignore[attr-defined]
+    propagated = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    jax.config.update("jax_explain_cache_misses", True)  # type: ignore[no-untyped-call]
+    try:
+        yield messages
+    finally:
+        jax.config.update("jax_explain_cache_misses", was_on)  # type: ignore[no-untyped-call]
+        logger.propagate = propagated
+        logger.removeHandler(handler)
+
+
+class _Collect(logging.Handler):
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__()
+        self.messages = messages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def _describe(leaf: Any) -> str:

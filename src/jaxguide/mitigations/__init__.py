@@ -1,4 +1,4 @@
-"""Memory mitigations for :func:`jax.vmap`: a chunked vmap and a chunk-size planner.
+"""Memory mitigations for :func:`jax.vmap`: a chunked vmap, microbatching, and their planners.
 
 >>> import jax, jax.numpy as jnp
 >>> from jaxguide.mitigations import chunked_vmap
@@ -8,6 +8,20 @@ Array([ 1.,  5.,  9., 13., 17., 21.], dtype=float32)
 """
 
 from jaxguide.mitigations._chunked import batch_size, chunked_vmap
-from jaxguide.mitigations._planner import ChunkPlan, plan_chunk_size
+from jaxguide.mitigations._microbatch import microbatched_value_and_grad
+from jaxguide.mitigations._planner import (
+    ChunkPlan,
+    MicrobatchPlan,
+    plan_chunk_size,
+    plan_microbatch_size,
+)
 
-__all__ = ["ChunkPlan", "batch_size", "chunked_vmap", "plan_chunk_size"]
+__all__ = [
+    "ChunkPlan",
+    "MicrobatchPlan",
+    "batch_size",
+    "chunked_vmap",
+    "microbatched_value_and_grad",
+    "plan_chunk_size",
+    "plan_microbatch_size",
+]

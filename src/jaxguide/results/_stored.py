@@ -48,4 +48,9 @@ def differences(stored: Results, current: Results) -> list[str]:
         )
     if stored.profile != current.profile:
         notes.append(f"profile {stored.profile}, this build runs {current.profile}")
+    if stored.environment.xla_flags != current.environment.xla_flags:
+        notes.append(
+            f"XLA flags {stored.environment.xla_flags or 'none'!r}, this build runs "
+            f"{current.environment.xla_flags or 'none'!r}"
+        )
     return notes

@@ -1,4 +1,4 @@
-"""The harness's suites, listed explicitly: :data:`SUITES` is the registry, nothing else.
+"""The harness's suites, listed explicitly: :data:`jaxguide.bench.SUITES` is the registry.
 
 >>> from jaxguide.bench.suites import SUITES
 >>> sorted(SUITES)  # doctest: +NORMALIZE_WHITESPACE

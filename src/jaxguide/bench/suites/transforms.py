@@ -254,7 +254,10 @@ def _vmap_jit(profile: Profile) -> Iterator[Point]:
 
     def same_jaxpr() -> dict[str, Scalar]:
         params, xs, _ = _data(4)  # built here: the loop below must not rebind what this reads
-        texts = [str(jax.make_jaxpr(fn)(params, xs)) for fn in (jit_vmap, vmap_jit)]
+        texts = [
+            jax.make_jaxpr(fn)(params, xs).pretty_print(use_color=False)
+            for fn in (jit_vmap, vmap_jit)
+        ]
         return {"same_jaxpr": texts[0] == texts[1], "jaxpr": texts[0]}
 
     yield _values("vmap-jit", "jaxpr", {"batch": 4}, same_jaxpr)
@@ -327,7 +330,7 @@ SUITES = (
     ),
     Suite(
         name="transforms-vmap",
-        version=2,
+        version=3,
         description="vmap: jit(vmap(f)) against vmap(jit(f)), per-example gradients against a loop",
         points=_chain(_vmap_jit, _per_example_grads),
         produces=benchmark_variants(

@@ -15,6 +15,12 @@ Benchmarks (memory from XLA's compiled analysis; nothing large is allocated for 
 - ``fused``: vmap of ``outer_sum``, whose intermediate never reaches memory.
 - ``grad``: per-example gradients and the gradient of a batch loss, chunked, with and
   without :func:`jax.checkpoint`.
+- ``train-step``: one training step, ``jax.value_and_grad`` of the batch's mean
+  ``example_loss``, in the four forms of :func:`train_step` (``vmap``, ``chunked``,
+  ``chunked-remat``, ``microbatched``); temporary bytes against batch size, params ``batch``
+  and ``chunk`` (the examples per chunk or microbatch; the batch for ``vmap``).
+- ``train-step-timed``: the same four forms at one batch (half ``attention-timed``'s), run
+  and timed interleaved.
 - ``planner``: :func:`~jaxguide.mitigations.plan_chunk_size` for a batch that vmap would
   not fit in ``BUDGET_BYTES``; ``beyond-device``: on a backend that reports its peak (GPU),
   a vmap larger than the device, attempted so that its out-of-memory is recorded.
@@ -38,18 +44,26 @@ from jaxguide.bench._memory import compiled_memory, peak_bytes_in_use
 from jaxguide.bench._points import guarded, guarded_group
 from jaxguide.bench._suites import Point, Profile, Suite
 from jaxguide.bench._timing import time_calls
-from jaxguide.mitigations import chunked_vmap, plan_chunk_size
+from jaxguide.mitigations import chunked_vmap, microbatched_value_and_grad, plan_chunk_size
 from jaxguide.results import Record, Scalar
 
 __all__ = [
     "BUDGET_BYTES",
     "FEATURES",
+    "HIDDEN",
     "SUITE",
     "TOKENS",
+    "TRAIN_CHUNK",
+    "TRAIN_FORMS",
     "attention",
+    "batch_loss",
     "batches",
+    "example_loss",
+    "init_network",
     "loss",
     "outer_sum",
+    "train_batch",
+    "train_step",
     "variant",
 ]
 
@@ -62,6 +76,12 @@ BUDGET_BYTES = 64 * 2**20
 CHUNKS = (16, 64, 256)
 """Chunk sizes swept against batch size; 100 is added as one that leaves a remainder."""
 TIMED_CHUNKS = (1, 4, 16, 64, 256)
+HIDDEN = 64
+"""The width of the small network's hidden layer."""
+TRAIN_CHUNK = 32
+"""Examples per chunk, or per microbatch, in the ``train-step`` benchmarks."""
+TRAIN_FORMS = ("vmap", "chunked", "chunked-remat", "microbatched")
+"""The forms of :func:`train_step`, in the order the pages list them."""
 
 Fn = Callable[..., Any]
 
@@ -104,6 +124,55 @@ def _grad_variant(name: str, chunk: int) -> Fn:
     return jax.grad(lambda w, xs: chunked_vmap(f, (None, 0), chunk_size=chunk)(w, xs).mean())
 
 
+def init_network(key: jax.Array) -> dict[str, jax.Array]:
+    """The small network's parameters: a projection, one attention head, a hidden layer."""
+    k_embed, k_hidden, k_readout = jax.random.split(key, 3)
+    return {
+        "embed": jax.random.normal(k_embed, (FEATURES, FEATURES)) / FEATURES**0.5,
+        "hidden": jax.random.normal(k_hidden, (FEATURES, HIDDEN)) / FEATURES**0.5,
+        "readout": jax.random.normal(k_readout, (HIDDEN,)) / HIDDEN**0.5,
+    }
+
+
+def example_loss(params: dict[str, jax.Array], x: jax.Array, y: jax.Array) -> jax.Array:
+    """The squared error of the network's prediction for one sequence ``x`` against ``y``."""
+    h, _ = attention(x @ params["embed"])
+    h = jax.nn.gelu(h @ params["hidden"])
+    return ((h @ params["readout"]).mean() - y) ** 2
+
+
+def batch_loss(params: dict[str, jax.Array], batch: dict[str, jax.Array]) -> jax.Array:
+    """The mean of :func:`example_loss` over ``batch``, as training steps usually write it."""
+    losses = jax.vmap(example_loss, in_axes=(None, 0, 0))(params, batch["x"], batch["y"])
+    return jnp.mean(losses)
+
+
+def train_step(form: str, chunk: int) -> Fn:
+    """``(params, batch) -> (loss, grads)`` for the batch's mean loss, in one of four forms."""
+    if form == "vmap":  # the whole batch at once
+        return jax.value_and_grad(batch_loss)
+    if form == "microbatched":  # a scan over microbatches, adding losses and gradients
+        return microbatched_value_and_grad(batch_loss, microbatch_size=chunk)
+    per_example = jax.checkpoint(example_loss) if form == "chunked-remat" else example_loss
+
+    def chunked_loss(params: dict[str, jax.Array], batch: dict[str, jax.Array]) -> jax.Array:
+        chunked = chunked_vmap(per_example, in_axes=(None, 0, 0), chunk_size=chunk)
+        return jnp.mean(chunked(params, batch["x"], batch["y"]))
+
+    if form in ("chunked", "chunked-remat"):
+        return jax.value_and_grad(chunked_loss)
+    raise ValueError(f"unknown form {form!r}: expected one of {TRAIN_FORMS}")
+
+
+def train_batch(key: jax.Array, batch: int) -> dict[str, jax.Array]:
+    """A batch of random sequences and targets for :func:`batch_loss`."""
+    k_x, k_y = jax.random.split(key)
+    return {
+        "x": jax.random.normal(k_x, (batch, TOKENS, FEATURES)),
+        "y": jax.random.normal(k_y, (batch,)),
+    }
+
+
 def batches(profile: Profile) -> tuple[int, ...]:
     """Powers of four from 256 up to the profile's largest batch."""
     return tuple(4**k for k in range(4, 12) if 4**k <= profile.max_batch)
@@ -131,6 +200,11 @@ def points(profile: Profile) -> Iterator[Point]:
     for name in ("per-example", "per-example-remat", "batch-loss", "batch-loss-remat"):
         for chunk in (timed, timed // 16):
             yield _point("grad", name, timed, chunk, profile, _grad)
+    for batch in sweep:
+        for form in TRAIN_FORMS:
+            chunk = batch if form == "vmap" else TRAIN_CHUNK
+            yield _point("train-step", form, batch, chunk, profile, _train_memory)
+    yield _train_timed_group(timed // 2, profile)  # a step costs about three forward passes
     yield _point("planner", "plan_chunk_size", sweep[-1], 0, profile, _planner)
     yield _point("beyond-device", "vmap", 0, 0, profile, _beyond_device)
 
@@ -216,6 +290,51 @@ def _grad(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -
     return _record(benchmark, name, batch, chunk, memory=memory, values=values)
 
 
+def _train_memory(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
+    del profile
+    params = jax.eval_shape(init_network, jax.random.key(0))
+    shapes = jax.eval_shape(lambda key: train_batch(key, batch), jax.random.key(0))
+    memory = compiled_memory(train_step(name, chunk), params, shapes)
+    return _record(benchmark, name, batch, chunk, memory=memory)
+
+
+def _train_timed_group(batch: int, profile: Profile) -> Point:
+    """The four forms of a training step at one batch, run and timed interleaved; where the
+    backend reports the device's peak, each first runs alone, least memory first."""
+
+    def chunk(form: str) -> int:
+        return batch if form == "vmap" else TRAIN_CHUNK
+
+    def measure() -> tuple[Record, ...]:
+        params, data = init_network(jax.random.key(0)), train_batch(jax.random.key(1), batch)
+        peaks: dict[str, int | None] = {}
+        for form in reversed(TRAIN_FORMS):  # least memory first, as the device's peak only grows
+            if peak_bytes_in_use() is not None:
+                jax.block_until_ready(jax.jit(train_step(form, chunk(form)))(params, data))  # type: ignore[no-untyped-call]
+            peaks[form] = peak_bytes_in_use()
+        calls = {
+            form: (jax.jit(train_step(form, chunk(form))), (params, data)) for form in TRAIN_FORMS
+        }
+        timings = time_calls(calls, profile.method)
+        return tuple(
+            _record(
+                "train-step-timed",
+                form,
+                batch,
+                chunk(form),
+                timing=timings[form],
+                memory=compiled_memory(train_step(form, chunk(form)), params, data).model_copy(
+                    update={"peak_bytes": peaks[form]}
+                ),
+            )
+            for form in TRAIN_FORMS
+        )
+
+    return lambda: guarded_group(
+        "train-step-timed", TRAIN_FORMS, {"batch": batch}, measure, profile.point_timeout_s
+    )
+
+
 def _planner(benchmark: str, name: str, batch: int, chunk: int, profile: Profile) -> Record:
     del chunk, profile
     plan = plan_chunk_size(attention, _examples(batch), budget_bytes=BUDGET_BYTES)
@@ -251,12 +370,14 @@ def _beyond_device(benchmark: str, name: str, batch: int, chunk: int, profile: P
 
 SUITE = Suite(
     name="vmap-memory",
-    version=2,
+    version=3,
     description="vmap's temporary memory against chunked and sequential maps, under grad "
-    "too; the time chunking costs; a chunk-size plan for a memory budget.",
+    "too; a training step chunked, checkpointed or microbatched; the time each costs; a "
+    "chunk-size plan for a memory budget.",
     points=points,
     produces=frozenset(
-        {("attention", v) for v in ("vmap", "chunked_vmap", "lax.map", "sequential")}
+        {(b, form) for b in ("train-step", "train-step-timed") for form in TRAIN_FORMS}
+        | {("attention", v) for v in ("vmap", "chunked_vmap", "lax.map", "sequential")}
         | {("attention-timed", v) for v in ("vmap", "chunked_vmap", "sequential")}
         | {("fused", "vmap"), ("planner", "plan_chunk_size"), ("beyond-device", "vmap")}
         | {

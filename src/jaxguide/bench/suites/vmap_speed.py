@@ -7,7 +7,8 @@ Each runs as five variants over the profile's batch sizes: ``manual`` (batched b
 ``vmap``, ``loop`` (a Python loop over the batch), ``jit_vmap`` and ``jit_manual``; ``add``
 also runs ``jit_loop``, the loop compiled whole, to show what compiling an unrolled loop
 costs. An ``equivalence`` record per function compares vmap with the manual version (largest
-difference, primitives in their jaxprs), and a reference copy measures the memory bandwidth.
+difference, primitives in their jaxprs), and a ``stream`` benchmark times a copy and an add at
+sizes past the cache, against the memory's bandwidth.
 
 >>> from jaxguide.bench.suites import vmap_speed
 >>> xs, ys = vmap_speed.inputs("add", 4)
@@ -25,7 +26,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jaxguide.bench._bandwidth import bandwidth_point
+from jaxguide.bench._bandwidth import stream_point
 from jaxguide.bench._points import guarded, guarded_group
 from jaxguide.bench._suites import Point, Profile, Suite
 from jaxguide.bench._timing import Call, time_calls
@@ -237,12 +238,13 @@ def _timed(benchmark: str, variants: tuple[str, ...], batch: int, profile: Profi
 
 
 def points(profile: Profile) -> Iterator[Point]:
-    """Every point of the suite in ``profile``, the reference copy first.
+    """Every point of the suite in ``profile``, the memory's copy and add first.
 
     At each batch a benchmark's variants are timed together, interleaved; the Python loop
     (and the jitted loop, whose compile time grows with the batch) only up to their limits.
     """
-    yield bandwidth_point(profile.copy_bytes, profile.method)
+    for elements in profile.stream_elements:
+        yield stream_point(elements, profile)
     limits = {
         "loop": profile.max_loop_batch,
         # Compiling the unrolled loop grows faster than linearly: 1000 takes ~30 s on a CPU.
@@ -266,12 +268,12 @@ def points(profile: Profile) -> Iterator[Point]:
 
 SUITE = Suite(
     name="vmap-speed",
-    version=2,
+    version=3,
     description="manual vectorization, vmap, a Python loop, jit(vmap) and jit(manual) "
     "over batch sizes, for an element-wise add, a per-element cond and a small MLP",
     points=points,
     produces=frozenset(
-        {("bandwidth", "copy")}
+        {("stream", "copy"), ("stream", "add")}
         | {(b, v) for b in ("add", "where", "mlp") for v in (*TIMED, "equivalence")}
         | {("add", "jit_loop")}
     ),
