@@ -54,6 +54,14 @@ def test_the_download_starts_with_a_setup_cell_then_the_page_unchanged() -> None
     nbformat.validate(nbformat.from_dict(nb))  # still a valid notebook (cell ids included)
 
 
+def test_a_practicals_solutions_are_left_out_of_its_download() -> None:
+    starter = new_code_cell("def f(x):\n    raise NotImplementedError")
+    solution = new_code_cell("def f(x):\n    return 2 * x", metadata={"tags": ["solution"]})
+    page = json.loads(nbformat.writes(new_notebook(cells=[starter, solution])))
+    _, *cells = downloadable(page, REQUIREMENT, "pinned")["cells"]
+    assert ["".join(c["source"]) for c in cells] == [starter.source]
+
+
 def test_a_multi_device_page_sets_its_devices_up_before_jax_starts() -> None:
     source = setup_cell(REQUIREMENT, "pinned", cpu_devices=8)
     setdefault = source.index('os.environ.setdefault("JAX_NUM_CPU_DEVICES", "8")')
