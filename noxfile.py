@@ -104,6 +104,21 @@ def browser(session: nox.Session) -> None:
 
 
 @nox.session
+def notebooks(session: nox.Session) -> None:
+    """Run each notebook the built site offers for download as a reader would, on one device.
+
+    The environment holds the package and a Jupyter kernel, nothing of the docs build; each
+    notebook runs alone in an empty folder (`tests/run_notebooks.py`). Arguments go to that
+    script: `nox -s notebooks -- --devices 8 --timeout 900`.
+    """
+    sources = HTML / "_sources"
+    if not any(sources.rglob("*.ipynb")):
+        session.error("no notebooks in the built site: run `nox -s docs` first")
+    install(session, "notebooks")
+    session.run("python", str(ROOT / "tests" / "run_notebooks.py"), str(sources), *session.posargs)
+
+
+@nox.session
 def clean(session: nox.Session) -> None:
     """Remove the built site and its execution cache."""
     del session

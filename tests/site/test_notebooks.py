@@ -1,7 +1,7 @@
 """Each executed page offers itself for download as a Jupyter notebook of its code cells.
 
 The practicals' solutions (cells tagged ``solution``) stay on the site: the notebooks leave
-them out.
+them out. Whether those notebooks run as a reader downloads them is `nox -s notebooks`'s to check.
 """
 
 from __future__ import annotations
@@ -28,9 +28,12 @@ def test_every_executed_page_links_its_notebook(html_dir: Path) -> None:
         notebook = html_dir / "_sources" / name.with_suffix(".ipynb")
         assert f"_sources/{name}.ipynb" in html, f"{name}: no notebook download link"
         cells = json.loads(notebook.read_text())["cells"]
-        code = [c for c in cells if c["cell_type"] == "code"]
+        setup, *code = [c for c in cells if c["cell_type"] == "code"]
         on_page = [b for b in blocks(source) if b.kind == "executed" and not is_solution(b)]
         assert len(code) == len(on_page) > 0, f"{notebook}: not the page's code cells"
+        # First, the cell that installs the package, pinned to what built the site.
+        assert setup["metadata"]["tags"] == ["jaxguide-setup"], notebook
+        assert '%pip install "jaxguide @ git+https://' in "".join(setup["source"]), notebook
 
 
 def test_the_practicals_notebooks_have_no_solutions(html_dir: Path) -> None:

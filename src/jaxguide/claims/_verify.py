@@ -15,9 +15,10 @@ def verify(claim_id: str, results: Results) -> Verdict:
     """Evaluate a claim on ``results``, glue its verdict into the page, stop on a strict failure.
 
     Inside a page the verdict is glued as ``claim:<id>``, for the ``{claim}`` role to show
-    beside its sentence. A strict claim that does not hold, or that is not measured where it
-    applies, raises :class:`ClaimFailed` with one line naming the claim, its sentence and
-    what was found, which fails the docs build.
+    beside its sentence; without MyST-NB (a downloaded notebook) it is printed instead. A strict
+    claim that does not hold, or that is not measured where it applies, raises
+    :class:`ClaimFailed` with one line naming the claim, its sentence and what was found, which
+    fails the docs build.
     """
     if claim_id not in CLAIMS:
         raise KeyError(f"no claim {claim_id!r}: list it in jaxguide/claims/_catalog.py")
@@ -51,7 +52,8 @@ def check_strict(verdict: Verdict, where: str = "") -> None:
 def _glue(name: str, verdict: Verdict) -> None:
     try:
         from myst_nb import glue  # noqa: PLC0415 - only pages being built have MyST-NB
-    except ImportError:
+    except ImportError:  # a downloaded notebook in a plain Jupyter: show the verdict instead
+        print(verdict)  # noqa: T201
         return
     glue(name, verdict, display=False)
 

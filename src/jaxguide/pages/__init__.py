@@ -1,0 +1,16 @@
+"""What a page needs to run both on the site and as a downloaded notebook.
+
+On the site, MyST-NB executes each page and :func:`glue` hands its figures to the prose.
+Downloaded, a page runs in a plain Jupyter with only ``jaxguide`` installed: :func:`glue`
+prints each figure instead, and :func:`stored_results` says why there are no stored results
+to compare with rather than failing on a folder that only the site's source has.
+
+>>> from pathlib import Path
+>>> stored_results(Path("no-such-folder"), "vmap-speed")
+no stored vmap-speed results here: no-such-folder is not a folder; ...
+[]
+"""
+
+from jaxguide.pages._notebook import glue, stored_results
+
+__all__ = ["glue", "stored_results"]
