@@ -255,7 +255,7 @@ def _vmap_jit(profile: Profile) -> Iterator[Point]:
     def same_jaxpr() -> dict[str, Scalar]:
         params, xs, _ = _data(4)  # built here: the loop below must not rebind what this reads
         texts = [
-            jax.make_jaxpr(fn)(params, xs).pretty_print(use_color=False)
+            jax.make_jaxpr(fn)(params, xs).pretty_print(use_color=False)  # type: ignore[no-untyped-call]
             for fn in (jit_vmap, vmap_jit)
         ]
         return {"same_jaxpr": texts[0] == texts[1], "jaxpr": texts[0]}
