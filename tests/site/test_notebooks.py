@@ -17,7 +17,10 @@ EXECUTED = [p for p in pages() if p.read_text().startswith("---\njupytext:")]
 
 
 def is_solution(block: Block) -> bool:
-    return "solution" in (yaml.safe_load(block.options.get("tags", "[]")) or [])
+    tags = block.options.get("tags", [])  # a list as MyST parses it; YAML text in older blocks
+    if isinstance(tags, str):
+        tags = yaml.safe_load(tags) or []
+    return "solution" in tags
 
 
 def test_every_executed_page_links_its_notebook(html_dir: Path) -> None:
