@@ -22,7 +22,9 @@ def starters(code: str) -> list[str]:
 
 
 def tags(block: Block) -> list[str]:
-    return yaml.safe_load(block.options.get("tags", "[]")) or []
+    """A cell's tags: MyST's parser gives a list (a string only from an older reader)."""
+    found = block.options.get("tags", [])
+    return list(yaml.safe_load(found) or []) if isinstance(found, str) else list(found)
 
 
 def defines(block: Block, name: str) -> bool:

@@ -224,7 +224,8 @@ def test_the_offered_notebook_leaves_out_solutions(site: Path) -> None:
     html = (site / "_build" / "practice.html").read_text()
     assert "the solution" in html  # the page keeps it
     cells = json.loads((site / "_build" / "_sources" / "practice.ipynb").read_text())["cells"]
-    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    setup, *code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    assert "%pip install" in setup  # the download's own first cell
     assert len(code) == 2
     assert "the starter" in code[0]
     assert "after the solution" in code[1]
