@@ -37,7 +37,9 @@ def install(session: nox.Session, *groups: str, editable: bool = False) -> None:
 def tests(session: nox.Session) -> None:
     """Unit tests, doctests over src/ and docs/, and the site checks that need no browser."""
     install(session, "test", "docs", editable=True)
-    session.run("pytest", *session.posargs, env=DEVICE_ENV)
+    # One worker per core, each taking whole modules (their module-scoped fixtures run once);
+    # `-- -n 0` runs everything in this process.
+    session.run("pytest", "-n", "auto", "--dist", "loadscope", *session.posargs, env=DEVICE_ENV)
 
 
 @nox.session
