@@ -39,7 +39,9 @@ def inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]
 
 def _other_version(monkeypatch: pytest.MonkeyPatch, dist: str) -> None:
     real = importlib.metadata.version
-    monkeypatch.setattr(jaxguide_site, "version", lambda d: "0.0.0" if d == dist else real(d))
+    monkeypatch.setattr(
+        jaxguide_site.fingerprint, "version", lambda d: "0.0.0" if d == dist else real(d)
+    )
 
 
 Change = Callable[[pytest.MonkeyPatch, Path, Path], None]
