@@ -81,6 +81,18 @@ def test_each_input_changes_the_fingerprint(
     assert execution_fingerprint(package, results) != before
 
 
+def test_claims_are_not_part_of_it(inputs: tuple[Path, Path]) -> None:
+    """The build judges claims itself (jaxguide_site.verdicts): editing one re-executes nothing."""
+    package, results = inputs
+    before = execution_fingerprint(package, results)
+    site = package / "claims" / "_site.py"
+    site.write_text(site.read_text().replace("at_least=1.1", "at_least=5.0"))
+    (package / "claims" / "_new_topic.py").write_text("CLAIMS = ()\n")
+    assert execution_fingerprint(package, results) == before
+    (package / "claims.py").write_text("")  # a file named so elsewhere still counts
+    assert execution_fingerprint(package, results) != before
+
+
 def test_the_parts_name_what_they_read(inputs: tuple[Path, Path]) -> None:
     names = [name for name, _ in fingerprint_parts(*inputs)]
     assert names == [

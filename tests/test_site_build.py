@@ -1,6 +1,6 @@
 """The docs pipeline on throwaway Sphinx projects: what fails a build, and what the cache re-runs.
 
-Each test builds a tiny site with the real extension (docs/_ext/jaxguide_site.py) and
+Each test builds a tiny site with the real extension (docs/_ext/jaxguide_site/) and
 MyST-NB, so a regression in either shows here in seconds rather than in the full build.
 """
 
@@ -274,6 +274,11 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     assert (runs(a), runs(b)) == (1, 1)
 
     page(site, "a", "A", counter(a), cell("y = 2"))  # one page changed: only it executes
+    assert build(site).returncode == 0
+    assert (runs(a), runs(b)) == (2, 1)
+
+    with (tmp_path / "pkg" / "claims" / "_site.py").open("a") as f:  # a claim: none execute
+        f.write("\n# edited\n")
     assert build(site).returncode == 0
     assert (runs(a), runs(b)) == (2, 1)
 

@@ -70,7 +70,8 @@ def claim_rows(app: Sphinx) -> list[dict[str, Any]]:
     for claim in CLAIMS.values():
         showing = sorted(doc for doc, ids in shown.items() if claim.id in ids)
         verifying = sorted(doc for doc, page in verified.items() if claim.id in page["claims"])
-        page = (showing or verifying or [None])[0]
+        homes = showing or verifying
+        page = homes[0] if homes else None
         this_build = (current_verdict(app.env, page, claim.id) if page else None) or (
             Verdict(claim=claim.id, kind=claim.kind, status="not-measured").model_dump(mode="json")
         )

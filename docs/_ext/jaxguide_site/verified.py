@@ -9,6 +9,7 @@ that verifies it and the results it read, for :mod:`jaxguide_site.verdicts` to j
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +39,20 @@ def collect(app: Sphinx, doctree: nodes.document) -> None:
         results[marker["results"]] = found
         claims[key.removeprefix("claim:")] = {"results": marker["results"]}
     if claims:
-        _locate(Path(env.doc2path(docname)).read_text(encoding="utf-8").splitlines(), claims)
+        source = Path(env.doc2path(docname)).read_text(encoding="utf-8").splitlines()
+        for claim_id, line in verifying_lines(source, claims).items():
+            claims[claim_id]["line"] = line
         per_page(env, "jaxguide_verified")[docname] = {"claims": claims, "results": results}
 
 
-def _locate(source: list[str], claims: dict[str, Any]) -> None:
-    """Give each claim the line of the page's code cells that quotes its id (a ``verify``
-    call, or a list a loop verifies), else the first line calling ``verify``, else None."""
+def verifying_lines(source: list[str], claim_ids: Iterable[str]) -> dict[str, int | None]:
+    """For each claim, the line (1-based) of the page's code cells that quotes its id (its
+    ``verify`` call, or the list a loop verifies), else the first line calling ``verify``.
+
+    >>> page = ["```{code-cell} ipython3", "r = load()", "verify('a', r)", "```", "'b'"]
+    >>> verifying_lines(page, ["a", "b"])
+    {'a': 3, 'b': 3}
+    """
     in_cell, code = False, []
     for number, text in enumerate(source, 1):
         if text.lstrip().startswith("```"):
@@ -52,10 +60,12 @@ def _locate(source: list[str], claims: dict[str, Any]) -> None:
         elif in_cell:
             code.append((number, text))
     calls = [number for number, text in code if "verify(" in text]
-    for claim_id, where in claims.items():
+    lines: dict[str, int | None] = {}
+    for claim_id in claim_ids:
         quoted = (f'"{claim_id}"', f"'{claim_id}'")
-        lines = [number for number, text in code if any(q in text for q in quoted)]
-        where["line"] = (lines or calls or [None])[0]
+        found = [number for number, text in code if any(q in text for q in quoted)] or calls
+        lines[claim_id] = found[0] if found else None
+    return lines
 
 
 def setup(app: Sphinx) -> None:
