@@ -53,6 +53,7 @@ def judge(app: Sphinx, env: BuildEnvironment) -> list[str]:
                 check_strict(verdict)
             except ClaimFailed as exc:
                 logger.error("%s", exc, location=location)
+                app.statuscode = 1  # fails the build even without -W, as a failing cell would
     env.jaxguide_verdicts = now  # type: ignore[attr-defined]
     _warn_shown_twice(env)
     changed = {d for d in before.keys() | now.keys() if not _same(before.get(d), now.get(d))}
