@@ -47,7 +47,7 @@ def verify(claim_id: str, results: Results) -> Verdict:
     claim that does not hold, or that is not measured where it applies, raises
     :class:`ClaimFailed` with one line naming the claim, its sentence and what was found.
 
-    In a site build (:data:`SITE_BUILD_ENV` set) it also glues ``results`` (once per page)
+    In a site build (``JAXGUIDE_SITE_JUDGES_CLAIMS`` set) it also glues ``results`` (once per page)
     and raises nothing: the build judges the claim again on those results with its own
     claims code, and reports a failing strict claim itself, in one line.
     """
