@@ -69,9 +69,10 @@ myst_enable_extensions = ["colon_fence", "dollarmath", "deflist", "attrs_inline"
 myst_heading_anchors = 3
 
 # Execute every page; any cell error fails the build. Caching keys on the cell source and on
-# what else the outputs depend on (jaxguide_site.fingerprint_parts: the jaxguide source, the
-# stored results, library versions, the kernels' environment, the backend); CI runs and
-# deploys execute everything afresh.
+# what else the outputs depend on (jaxguide_site.fingerprint_parts: the jaxguide source less
+# claims/, the stored results, library versions, the kernels' environment, the backend); CI
+# runs and deploys execute everything afresh. Claims are judged again at every build on the
+# results the pages verified (jaxguide_site.verdicts), so editing one re-executes no page.
 nb_execution_mode = "force" if os.environ.get("CI") or os.environ.get("JAXGUIDE_FRESH") else "cache"
 jaxguide_results_dir = "results/data"  # stored results files (a GPU runner's, say)
 nb_execution_cache_path = str(

@@ -39,7 +39,9 @@ def inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]
 
 def _other_version(monkeypatch: pytest.MonkeyPatch, dist: str) -> None:
     real = importlib.metadata.version
-    monkeypatch.setattr(jaxguide_site, "version", lambda d: "0.0.0" if d == dist else real(d))
+    monkeypatch.setattr(
+        jaxguide_site.fingerprint, "version", lambda d: "0.0.0" if d == dist else real(d)
+    )
 
 
 Change = Callable[[pytest.MonkeyPatch, Path, Path], None]
@@ -76,6 +78,18 @@ def test_each_input_changes_the_fingerprint(
     before = execution_fingerprint(package, results)
     assert execution_fingerprint(package, results) == before  # nothing changed: same
     change(monkeypatch, package, results)
+    assert execution_fingerprint(package, results) != before
+
+
+def test_claims_are_not_part_of_it(inputs: tuple[Path, Path]) -> None:
+    """The build judges claims itself (jaxguide_site.verdicts): editing one re-executes nothing."""
+    package, results = inputs
+    before = execution_fingerprint(package, results)
+    site = package / "claims" / "_site.py"
+    site.write_text(site.read_text().replace("at_least=1.1", "at_least=5.0"))
+    (package / "claims" / "_new_topic.py").write_text("CLAIMS = ()\n")
+    assert execution_fingerprint(package, results) == before
+    (package / "claims.py").write_text("")  # a file named so elsewhere still counts
     assert execution_fingerprint(package, results) != before
 
 

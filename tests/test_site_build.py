@@ -1,6 +1,6 @@
 """The docs pipeline on throwaway Sphinx projects: what fails a build, and what the cache re-runs.
 
-Each test builds a tiny site with the real extension (docs/_ext/jaxguide_site.py) and
+Each test builds a tiny site with the real extension (docs/_ext/jaxguide_site/) and
 MyST-NB, so a regression in either shows here in seconds rather than in the full build.
 """
 
@@ -78,6 +78,23 @@ def test_a_given_number_must_say_why(site: Path) -> None:
 FIXTURES = Path(__file__).parent / "fixtures" / "results"
 
 
+DEMO_CLAIM = cell("""
+    from jaxguide.bench import DEFAULT_METHOD, describe_environment
+    from jaxguide.claims import verify
+    from jaxguide.results import Record, Results, Timing
+
+    def timing(s):
+        return Timing(first_call_s=1, samples_s=(s, s * 1.01, s * 0.99), loops=1)
+
+    results = Results(suite="site-demo", suite_version=1, profile="quick",
+                      environment=describe_environment(), method=DEFAULT_METHOD,
+                      records=(Record(benchmark="chain", variant="op-by-op", timing=timing(3.0)),
+                               Record(benchmark="chain", variant="jit", timing=timing(1.0))))
+    verify("demo-jit-fuses-chain", results)
+""")
+DEMO_PROSE = "Fused chains are faster {claim}`demo-jit-fuses-chain`.\n"
+
+
 def _strict_page(site: Path, change: str) -> subprocess.CompletedProcess[str]:
     """A page verifying a strict claim on the real transforms-vmap records, changed first."""
     page(
@@ -98,22 +115,116 @@ def _strict_page(site: Path, change: str) -> subprocess.CompletedProcess[str]:
     return build(site)
 
 
-def test_a_failing_strict_claim_fails_the_build(site: Path) -> None:
+def _one_line(output: str, claim: str, page: Path) -> str:
+    """The one line naming ``claim``'s failure; the page, at the line verifying it, first."""
+    found = [line for line in output.splitlines() if f"strict claim {claim!r}" in line]
+    assert len(found) == 1, output  # once: not again inside a traceback or a cell's output
+    assert "Traceback" not in output
+    assert "\x1b[" not in output  # no ANSI colour codes
+    assert "bug" not in output.lower()  # no "report a bug" tail
+    source = page.read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if f'verify("{claim}"' in text)
+    assert found[0].startswith(f"{page}:{line}: ERROR: strict claim {claim!r} "), found[0]
+    return found[0]
+
+
+def test_a_failing_strict_claim_fails_the_build_in_one_line(site: Path) -> None:
     change = """record = results.record("vmap-jit", "jaxpr")
         changed = record.model_copy(update={"values": {**record.values, "same_jaxpr": False}})
         results = results.model_copy(update={"records": (changed,)})"""
     result = _strict_page(site, change)
     assert result.returncode != 0
-    assert "strict claim 'jit-vmap-same-jaxpr' does not hold on cpu: jaxprs differ" in result.stderr
-    assert "trace to the same jaxpr" in result.stderr  # its sentence
-    assert "strict" in result.stderr  # the page is named in Sphinx's warning location
+    line = _one_line(result.stdout + result.stderr, "jit-vmap-same-jaxpr", site / "strict.md")
+    assert "does not hold on cpu: jaxprs differ — “" in line
+    assert line.endswith("trace to the same jaxpr.”")  # its sentence; the figure had no values
 
 
 def test_a_strict_claim_with_its_records_removed_stops_the_build(site: Path) -> None:
     change = """results = results.model_copy(update={"records": ()})"""
     result = _strict_page(site, change)
     assert result.returncode != 0
-    assert "strict claim 'jit-vmap-same-jaxpr' is not measured" in result.stderr
+    line = _one_line(result.stdout + result.stderr, "jit-vmap-same-jaxpr", site / "strict.md")
+    assert "strict claim 'jit-vmap-same-jaxpr' is not measured" in line
+
+
+EDITED_CLAIMS = """
+
+def _edit_claims():  # the claims code of this build, edited as a contributor would
+    import dataclasses, os
+    from jaxguide.claims import CLAIMS, Evidence
+    from jaxguide.results import Threshold
+
+    if "AT_LEAST" in os.environ:
+        claim = CLAIMS["demo-jit-fuses-chain"]
+        threshold = Threshold(at_least=float(os.environ["AT_LEAST"]))
+        CLAIMS[claim.id] = dataclasses.replace(claim, threshold=threshold)
+    if "STRICT_FAILS" in os.environ:
+        claim = CLAIMS["jit-vmap-same-jaxpr"]
+        evidence = Evidence(holds=False, figure="edited", values={"same_jaxpr": False})
+        CLAIMS[claim.id] = dataclasses.replace(claim, predicate=lambda results: evidence)
+
+
+_edit_claims()
+"""
+
+
+def test_edited_claims_are_judged_again_on_cached_pages(site: Path, tmp_path: Path) -> None:
+    measured, strict = tmp_path / "measured.log", tmp_path / "strict.log"
+    page(site, "measured", "Measured", counter(measured), DEMO_CLAIM, prose=DEMO_PROSE)
+    page(
+        site,
+        "strict",
+        "Strict",
+        counter(strict),
+        cell(f"""
+        from pathlib import Path
+        from jaxguide.claims import verify
+        from jaxguide.results import load_results
+
+        results = load_results(Path({str(FIXTURES / "transforms-vmap.json")!r}))
+        verify("jit-vmap-same-jaxpr", results)
+    """),
+        prose="Same jaxpr {claim}`jit-vmap-same-jaxpr`.\n",
+    )
+    (site / "report.md").write_text("# Report\n\n```{claims-report}\n```\n")
+    index(site, "measured", "strict", "report")
+    with (site / "conf.py").open("a") as f:
+        f.write(EDITED_CLAIMS)
+    out = site / "_build"
+
+    def status(claim: str) -> str:
+        rows = json.loads((out / "claims.json").read_text())["claims"]
+        return str(next(r for r in rows if r["id"] == claim)["verdicts"][0]["status"])
+
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert (runs(measured), runs(strict)) == (1, 1)
+    assert "holds on cpu: 3×" in (out / "measured.html").read_text()
+    assert status("demo-jit-fuses-chain") == "holds"
+
+    # A threshold the 3× ratio does not reach: the badge, the report and claims.json say so,
+    # and no page executes again.
+    result = build(site, AT_LEAST="5")
+    assert result.returncode == 0, result.stderr  # a measured claim that fails is a finding
+    assert (runs(measured), runs(strict)) == (1, 1)
+    html = (out / "measured.html").read_text()
+    assert re.search(r"does not hold on cpu: 3× \[2\.9\d*, 3\.0\d*\]; threshold ≥ 5×", html)
+    assert "jg-fails" in (out / "report.html").read_text()
+    assert status("demo-jit-fuses-chain") == "fails"
+
+    # A strict claim the edited code says fails: a cached build stops, in one line.
+    result = build(site, AT_LEAST="5", STRICT_FAILS="1")
+    assert result.returncode != 0
+    assert (runs(measured), runs(strict)) == (1, 1)
+    line = _one_line(result.stdout + result.stderr, "jit-vmap-same-jaxpr", site / "strict.md")
+    assert "does not hold on cpu: edited — “" in line
+    assert line.endswith("” (values: {'same_jaxpr': False})")
+
+    result = build(site)  # the claims as they were: the verdicts are back, still no execution
+    assert result.returncode == 0, result.stderr
+    assert (runs(measured), runs(strict)) == (1, 1)
+    assert "holds on cpu: 3×" in (out / "measured.html").read_text()
+    assert status("jit-vmap-same-jaxpr") == "holds"
 
 
 def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
@@ -121,21 +232,8 @@ def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
         site,
         "measured",
         "Measured",
-        cell("""
-        from jaxguide.bench import DEFAULT_METHOD, describe_environment
-        from jaxguide.claims import verify
-        from jaxguide.results import Record, Results, Timing
-
-        def timing(s):
-            return Timing(first_call_s=1, samples_s=(s, s * 1.01, s * 0.99), loops=1)
-
-        results = Results(suite="site-demo", suite_version=1, profile="quick",
-                          environment=describe_environment(), method=DEFAULT_METHOD,
-                          records=(Record(benchmark="chain", variant="op-by-op", timing=timing(3.0)),
-                                   Record(benchmark="chain", variant="jit", timing=timing(1.0))))
-        verify("demo-jit-fuses-chain", results)
-    """),
-        prose="Fused chains are faster {claim}`demo-jit-fuses-chain`.\n",
+        DEMO_CLAIM,
+        prose=DEMO_PROSE,
     )
     (site / "report.md").write_text("# Report\n\n```{claims-report}\n```\n")
     index(site, "measured", "report")
@@ -176,6 +274,11 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     assert (runs(a), runs(b)) == (1, 1)
 
     page(site, "a", "A", counter(a), cell("y = 2"))  # one page changed: only it executes
+    assert build(site).returncode == 0
+    assert (runs(a), runs(b)) == (2, 1)
+
+    with (tmp_path / "pkg" / "claims" / "_site.py").open("a") as f:  # a claim: none execute
+        f.write("\n# edited\n")
     assert build(site).returncode == 0
     assert (runs(a), runs(b)) == (2, 1)
 

@@ -25,11 +25,22 @@ from jaxguide.claims._core import (
     largest,
 )
 from jaxguide.claims._memory import mib, temp_by_params
-from jaxguide.claims._verify import check_strict, verdict_table, verdicts, verify
+from jaxguide.claims._verify import (
+    RESULTS_MIME_TYPE,
+    SITE_BUILD_ENV,
+    VERIFIED_MIME_TYPE,
+    check_strict,
+    verdict_table,
+    verdicts,
+    verify,
+)
 
 __all__ = [
     "CLAIMS",
     "MIME_TYPE",
+    "RESULTS_MIME_TYPE",
+    "SITE_BUILD_ENV",
+    "VERIFIED_MIME_TYPE",
     "Claim",
     "ClaimFailed",
     "Evidence",

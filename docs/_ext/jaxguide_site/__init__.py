@@ -1,0 +1,90 @@
+"""The site's own Sphinx extension, one module per job; :func:`setup` wires them.
+
+- :mod:`~jaxguide_site.fingerprint`: the execution cache's key (what page outputs depend on
+  besides their cells; the claims are not part of it).
+- :mod:`~jaxguide_site.verified` and :mod:`~jaxguide_site.verdicts`: what each page verified,
+  judged again at every build with the current claims code; a failing strict claim is one
+  error naming page, line, claim, figure, sentence and values.
+- :mod:`~jaxguide_site.claims` (``{claim}`` role), :mod:`~jaxguide_site.report`
+  (``claims-report``, ``claims.json``), :mod:`~jaxguide_site.render` (badges and tables).
+- :mod:`~jaxguide_site.execution`: the ``execution-summary`` directive.
+- :mod:`~jaxguide_site.blocks`: ``{given}``, ``snippet``, ``not-run``.
+- :mod:`~jaxguide_site.raising`: a cell tagged ``raises-exception`` must raise.
+- :mod:`~jaxguide_site.mathjax`: MathJax served with the site.
+- :mod:`~jaxguide_site.download`: each page offered as a notebook.
+- :mod:`~jaxguide_site.kernels`: the page kernels' channels encrypted.
+
+Build state lives on the Sphinx environment (:mod:`~jaxguide_site.state`) or application.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from jaxguide_site import (
+    blocks,
+    claims,
+    download,
+    execution,
+    kernels,
+    mathjax,
+    raising,
+    report,
+    state,
+    verdicts,
+    verified,
+)
+from jaxguide_site.blocks import GivenRole, NotRunDirective, SnippetDirective
+from jaxguide_site.download import SETUP_TAG, downloadable, pinned_requirement, setup_cell
+from jaxguide_site.fingerprint import (
+    FINGERPRINT_ENV,
+    STORED_RESULTS,
+    execution_cache_path,
+    execution_fingerprint,
+    fingerprint_parts,
+)
+from jaxguide_site.kernels import encrypt_kernel_channels
+from jaxguide_site.mathjax import mathjax_bundle
+from jaxguide_site.report import claim_rows
+
+__all__ = [
+    "FINGERPRINT_ENV",
+    "SETUP_TAG",
+    "STORED_RESULTS",
+    "GivenRole",
+    "NotRunDirective",
+    "SnippetDirective",
+    "claim_rows",
+    "downloadable",
+    "encrypt_kernel_channels",
+    "execution_cache_path",
+    "execution_fingerprint",
+    "fingerprint_parts",
+    "mathjax_bundle",
+    "pinned_requirement",
+    "setup",
+    "setup_cell",
+]
+
+JOBS = (
+    kernels,
+    state,
+    verified,
+    verdicts,
+    claims,
+    report,
+    execution,
+    blocks,
+    raising,
+    mathjax,
+    download,
+)
+"""Every job's module, each with a ``setup(app)`` connecting its own events."""
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    for job in JOBS:
+        job.setup(app)
+    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}

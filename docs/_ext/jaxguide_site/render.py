@@ -1,0 +1,102 @@
+"""Docutils nodes for verdicts: the badge beside a claim's sentence and the claims tables.
+
+The one place the extension draws a verdict (``jaxguide.claims.Verdict`` gives icon and
+words); rows come from :func:`jaxguide_site.claims.claim_rows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from docutils import nodes
+
+from jaxguide.claims import Verdict
+
+SEED_PREFIX = "seed:"
+"""How a claim's source names a seed text (``jaxguide.claims``' sources start so)."""
+
+PageUri = Callable[[str], str]
+"""A page's docname to its URI from the page being written."""
+
+
+def verdict_node(verdict: Verdict, ids: list[str] | None = None) -> nodes.inline:
+    """A verdict badge: icon and words, classed by status for the stylesheet."""
+    node = nodes.inline("", "", classes=["jg-verdict", f"jg-{verdict.status}"], ids=ids or [])
+    node += nodes.inline("", f"{verdict.icon} ", classes=["jg-verdict-icon"])
+    node += nodes.Text(verdict.text)
+    return node
+
+
+def report_table(rows: list[dict[str, Any]], uri: PageUri) -> nodes.table:
+    """Every claim: statement, kind, source, and its verdicts, this build's first."""
+    headers = ["Claim", "Kind", "Source", "Verdicts (this build first, then stored results)"]
+    table, body = _table(["jg-claims-report"], headers, [33, 13, 18, 36])
+    for row in rows:
+        verdicts = nodes.paragraph()
+        for i, verdict in enumerate(row["verdicts"]):
+            if i:
+                verdicts += nodes.Text(" ")
+            verdicts += verdict_node(Verdict.model_validate(verdict))
+        kind, source = nodes.paragraph(text=row["kind"]), nodes.paragraph(text=row["source"])
+        body += _row([_statement(row, uri), kind, source, verdicts])
+    return table
+
+
+def seed_tables(rows: list[dict[str, Any]], uri: PageUri) -> list[nodes.Node]:
+    """The seed texts' claims in compact form: for each seed, named once above its table,
+    each claim with this build's verdict."""
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["source"].startswith(SEED_PREFIX):
+            by_source.setdefault(row["source"], []).append(row)
+    out: list[nodes.Node] = []
+    for source, seeded in by_source.items():
+        name = source.removeprefix(SEED_PREFIX).strip()
+        out.append(nodes.paragraph("", f"From the {name}:", classes=["jg-claims-source"]))
+        table, body = _table(["jg-claims-seed"], ["Claim", "Verdict on this build"], [60, 40])
+        for row in seeded:
+            verdict = nodes.paragraph()
+            verdict += verdict_node(Verdict.model_validate(row["verdicts"][0]))
+            body += _row([_statement(row, uri), verdict])
+        out.append(table)
+    return out
+
+
+def _statement(row: dict[str, Any], uri: PageUri) -> nodes.paragraph:
+    """The claim's sentence and its id, linked to the verdict on the page that measures it."""
+    statement = nodes.paragraph()
+    statement += nodes.Text(row["statement"] + " ")
+    if not row["page"]:
+        statement += nodes.literal(text=row["id"])
+        return statement
+    anchor = f"#claim-{row['id']}" if row["shown"] else ""
+    ref = nodes.reference("", "", internal=True, refuri=uri(row["page"]) + anchor)
+    ref += nodes.literal(text=row["id"])
+    statement += ref
+    return statement
+
+
+def _table(
+    classes: list[str], headers: list[str], widths: list[int]
+) -> tuple[nodes.table, nodes.tbody]:
+    table = nodes.table(classes=[*classes, "colwidths-given"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    group += head
+    head += _row([nodes.paragraph(text=h) for h in headers])
+    body = nodes.tbody()
+    group += body
+    return table, body
+
+
+def _row(cells: list[nodes.Node]) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        entry += cell
+        row += entry
+    return row
