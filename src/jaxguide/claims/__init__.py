@@ -9,6 +9,7 @@ strict claim that fails, or is not measured where it applies, stops the build.
 True
 """
 
+from jaxguide.claims._agree import NEAR, NearThreshold, agree, agreement
 from jaxguide.claims._catalog import CLAIMS
 from jaxguide.claims._core import (
     MIME_TYPE,
@@ -30,16 +31,20 @@ from jaxguide.claims._verify import check_strict, verdict_table, verdicts, verif
 __all__ = [
     "CLAIMS",
     "MIME_TYPE",
+    "NEAR",
     "Claim",
     "ClaimFailed",
     "Evidence",
     "Kind",
     "MeasuredClaim",
+    "NearThreshold",
     "NotApplicable",
     "Pair",
     "StrictClaim",
     "Verdict",
     "VerdictStatus",
+    "agree",
+    "agreement",
     "check_strict",
     "largest",
     "mib",
