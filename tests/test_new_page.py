@@ -37,8 +37,8 @@ def test_new_page_copies_the_template_and_lists_it_in_its_toctree(docs: Path) ->
     steps = new_page(docs, "jvp-basics", "performance")
     page = (docs / "performance" / "jvp-basics.md").read_text()
     assert "__" not in page, "a placeholder was left in the page"
-    assert 'measure(\n    "jvp-basics",' in page
-    assert 'verify("jvp-basics-same-values", results)' in page
+    assert 'results = measure("jvp-basics", calls, benchmark="jvp",' in page
+    assert "{claim}`jvp-basics-same-values`" in page
     front = yaml.safe_load(page.split("---")[1])
     assert front["kernelspec"]["name"] == "python3"
     index = (docs / "index.md").read_text()

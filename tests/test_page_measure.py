@@ -44,15 +44,20 @@ def test_measure_times_both_variants_as_the_declared_measurement() -> None:
     assert verify("vectorize-matches-vmap", results).status == "holds"
 
 
+def test_measure_verifies_the_claims_that_read_it() -> None:
+    with pytest.raises(ClaimFailed, match=r"strict claim 'vectorize-matches-vmap' does not hold"):
+        measure("vectorize", _calls(0.5), benchmark="affine", reference="vmap")
+
+
 def test_a_difference_from_the_reference_fails_the_strict_claim() -> None:
-    results = measure("vectorize", _calls(0.5), benchmark="affine", reference="vmap")
+    results = measure("vectorize", _calls(0.5), benchmark="affine", reference="vmap", claims=False)
     assert results.record("affine", "vectorize").values["max_abs_diff"] == 0.5
     with pytest.raises(ClaimFailed, match=r"largest difference 0\.5 against a tolerance"):
         verify("vectorize-matches-vmap", results)
 
 
 def test_measure_with_memory_records_xla_memory_analysis() -> None:
-    results = measure("vectorize", _calls(), benchmark="affine", memory=True)
+    results = measure("vectorize", _calls(), benchmark="affine", memory=True, claims=False)
     memory = results.record("affine", "vmap").memory
     assert memory is not None
     assert memory.argument_bytes == memory.output_bytes == X.nbytes
@@ -72,7 +77,7 @@ def test_a_crashing_callable_is_recorded_not_raised() -> None:
         raise RuntimeError("boom")
 
     calls = {"vectorize": (boom, (X,)), "vmap": (jax.jit(_double), (X,))}
-    results = measure("vectorize", calls, benchmark="affine", reference="vmap")
+    results = measure("vectorize", calls, benchmark="affine", reference="vmap", claims=False)
     assert {r.status for r in results.records} == {"error"}
     with pytest.raises(ClaimFailed, match=r"is not measured: .*RuntimeError.*boom"):
         verify("vectorize-matches-vmap", results)
@@ -92,7 +97,7 @@ def test_every_page_measurement_is_measured_by_its_page_and_read_by_a_claim(name
     declared = MEASUREMENTS[name]
     assert name not in SUITES
     page = (DOCS / f"{declared.page}.md").read_text()
-    assert re.search(rf"measure\(\s*\"{re.escape(name)}\"", page), (
+    assert re.search(rf"measure\(\s*\"{re.escape(name)}\",", page), (
         f"{declared.page} never measures {name}"
     )
     assert any(c.suite == name for c in CLAIMS.values()), f"no claim reads {name}"
@@ -126,6 +131,6 @@ def test_agree_never_holds_on_nan_or_different_shapes() -> None:
 
 
 def test_agreement_needs_a_record_compared_with_its_reference() -> None:
-    results = measure("vectorize", _calls(), benchmark="affine")
+    results = measure("vectorize", _calls(), benchmark="affine", claims=False)
     with pytest.raises(LookupError, match="was not compared with a reference"):
         agreement(results.record("affine", "vectorize"), rtol=1e-6)

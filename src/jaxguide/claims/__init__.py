@@ -9,7 +9,6 @@ strict claim that fails, or is not measured where it applies, stops the build.
 True
 """
 
-from jaxguide.claims._agree import NEAR, NearThreshold, agree, agreement
 from jaxguide.claims._catalog import CLAIMS
 from jaxguide.claims._core import (
     MIME_TYPE,
@@ -26,6 +25,7 @@ from jaxguide.claims._core import (
     largest,
 )
 from jaxguide.claims._memory import mib, temp_by_params
+from jaxguide.claims._predicates import NEAR, NearThreshold, agree, agreement, timing_pair
 from jaxguide.claims._verify import check_strict, verdict_table, verdicts, verify
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "largest",
     "mib",
     "temp_by_params",
+    "timing_pair",
     "verdict_table",
     "verdicts",
     "verify",

@@ -14,7 +14,7 @@ no stored vmap-speed results here: no-such-folder is not a folder; ...
 """
 
 from jaxguide.pages._measure import measure
-from jaxguide.pages._measurements import MEASUREMENTS, PageMeasurement
+from jaxguide.pages._measurements import MEASUREMENTS, PageMeasurement, declare
 from jaxguide.pages._notebook import glue, stored_results
 
-__all__ = ["MEASUREMENTS", "PageMeasurement", "glue", "measure", "stored_results"]
+__all__ = ["MEASUREMENTS", "PageMeasurement", "declare", "glue", "measure", "stored_results"]

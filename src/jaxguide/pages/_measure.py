@@ -20,6 +20,7 @@ from jaxguide.bench import (
     page_profile,
     time_calls,
 )
+from jaxguide.claims import CLAIMS, verify
 from jaxguide.pages._measurements import MEASUREMENTS, PageMeasurement
 from jaxguide.results import Record, Results, Scalar
 
@@ -34,6 +35,7 @@ def measure(
     reference: str | None = None,
     memory: bool = False,
     params: Mapping[str, Scalar] | None = None,
+    claims: bool = True,
 ) -> Results:
     """Time ``calls`` interleaved (and analyse their memory) as page measurement ``name``.
 
@@ -46,8 +48,10 @@ def measure(
 
     ``name`` must be declared in ``jaxguide/pages/_measurements.py`` with every
     ``benchmark/variant`` it produces, as a suite declares them; the results carry
-    ``suite=name``, so :func:`jaxguide.claims.verify` reads them like a suite's. A failure
-    (an error, an out-of-memory) becomes a record saying so, never an exception. In a docs
+    ``suite=name``. With ``claims`` (the default), every claim whose ``suite`` is ``name`` is
+    then verified on them (:func:`jaxguide.claims.verify`): its verdict is glued for the
+    page's ``{claim}`` role, and a strict one that fails stops the page with one line. A
+    failure to measure (an error, an out-of-memory) becomes a record saying so. In a docs
     build, the results are also saved beside the suites' (``JAXGUIDE_SHARED_RESULTS``):
     that file is what ``tests/fixtures/results/<name>.json`` is copied from.
     """
@@ -82,6 +86,9 @@ def measure(
     folder = os.environ.get(SHARED_RESULTS_ENV)
     if folder:
         results.save(Path(folder) / f"{name}-v{declared.version}-{profile.name}.json")
+    if claims:
+        for claim in [c for c in CLAIMS.values() if c.suite == name]:
+            verify(claim.id, results)
     return results
 
 

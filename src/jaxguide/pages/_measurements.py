@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from jaxguide.results import benchmark_variants
 
-__all__ = ["MEASUREMENTS", "PageMeasurement"]
+__all__ = ["MEASUREMENTS", "PageMeasurement", "declare"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,16 @@ class PageMeasurement:
     """Every (benchmark, variant) pair its records may have; claims are checked against it."""
 
 
+def declare(name: str, version: int, page: str, *produces: str) -> PageMeasurement:
+    """A page measurement, its ``produces`` given as ``"benchmark/variant"`` names.
+
+    >>> declare("demo", 1, "transforms/demo", "add/jit", "add/vmap").produces == frozenset(
+    ...     {("add", "jit"), ("add", "vmap")})
+    True
+    """
+    return PageMeasurement(name, version, page, benchmark_variants(*produces))
+
+
 def _by_name(found: Iterable[PageMeasurement]) -> dict[str, PageMeasurement]:
     table: dict[str, PageMeasurement] = {}
     for measurement in found:
@@ -39,12 +49,8 @@ def _by_name(found: Iterable[PageMeasurement]) -> dict[str, PageMeasurement]:
 
 MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
     (
-        PageMeasurement(
-            name="vectorize",
-            version=1,
-            page="transforms/vectorize",
-            produces=benchmark_variants("affine/vectorize", "affine/vmap"),
-        ),
+        # declare(name, version, page, then each "benchmark/variant" it produces)
+        declare("vectorize", 1, "transforms/vectorize", "affine/vectorize", "affine/vmap"),
     )
 )
 """Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""

@@ -79,20 +79,18 @@ def new_page(docs: Path, name: str, section: str = "transforms") -> list[str]:
     page.write_text(text)
     index_path.write_text(_with_entry(index, section, docname))
     module = name.replace("-", "_")
-    declaration = (
-        f'    PageMeasurement(name="{name}", version=1, page="{docname}",\n'
-        f'                    produces=benchmark_variants("{benchmark}/slow", "{benchmark}/fast")),'
-    )
+    declaration = f'    declare("{name}", 1, "{docname}", "{benchmark}/slow", "{benchmark}/fast"),'
     return [
         (
             f"wrote {page.relative_to(docs.parent)} and listed {docname} last in the "
             f"{known[section]} toctree of docs/index.md (move it where it belongs)"
         ),
-        f"declare what the page measures, in src/jaxguide/pages/_measurements.py:\n{declaration}",
+        f"declare what the page measures, in MEASUREMENTS in src/jaxguide/pages/_measurements.py:\n{declaration}",
         (
             f"write its claims ({name}-same-values, {name}-faster) in "
             f"src/jaxguide/claims/_{module}.py, ending with CLAIMS = (...), each with "
-            f'suite="{name}"; list _{module} in src/jaxguide/claims/_catalog.py'
+            f'suite="{name}" (measure verifies them); list _{module} in '
+            "src/jaxguide/claims/_catalog.py"
         ),
         (
             "give each claim a hold and a fail perturbation in tests/test_claims.py::"

@@ -1,4 +1,7 @@
-"""Strict numeric agreement with a relative tolerance, warning when it holds only narrowly.
+"""Predicates a claim is built from: numeric agreement, and a pair of timings.
+
+:func:`agree` and :func:`agreement` judge strict numeric agreement with a relative tolerance,
+warning when it holds only narrowly; :func:`timing_pair` gives a measured claim its samples.
 
 A strict claim that two computations give "the same values" holds when their largest
 difference is within ``atol + rtol · max|expected|``. A difference a little under that bound
@@ -13,10 +16,10 @@ import warnings
 import numpy as np
 from numpy.typing import ArrayLike
 
-from jaxguide.claims._core import Evidence
-from jaxguide.results import NotMeasured, Record
+from jaxguide.claims._core import Evidence, Pair
+from jaxguide.results import NotMeasured, Record, Results
 
-__all__ = ["NEAR", "NearThreshold", "agree", "agreement"]
+__all__ = ["NEAR", "NearThreshold", "agree", "agreement", "timing_pair"]
 
 NEAR = 10.0
 """A difference more than 1/NEAR of its tolerance is close enough to it to be flagged."""
@@ -54,6 +57,17 @@ def agreement(record: Record, *, rtol: float, atol: float = 0.0) -> Evidence:
             f"{record.benchmark}/{record.variant} was not compared with a reference variant"
         )
     return _judge(float(values["max_abs_diff"]), float(values["reference_max_abs"]), rtol, atol)
+
+
+def timing_pair(
+    results: Results, benchmark: str, slow: str, fast: str, label: str = ""
+) -> dict[str, Pair]:
+    """``{label: (slow's samples, fast's samples)}``: what a measured claim's predicate returns.
+
+    ``slow`` is the variant expected to take longer (for "about as fast", either).
+    """
+    a, b = results.timing(benchmark, slow), results.timing(benchmark, fast)
+    return {label: (a.samples_s, b.samples_s)}
 
 
 def _judge(difference: float, scale: float, rtol: float, atol: float) -> Evidence:
