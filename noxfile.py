@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -118,6 +119,27 @@ def notebooks(session: nox.Session) -> None:
         session.error("no notebooks in the built site: run `nox -s docs` first")
     install(session, "notebooks")
     session.run("python", str(ROOT / "tests" / "run_notebooks.py"), str(sources), *session.posargs)
+
+
+@nox.session(name="new-page", venv_backend="none")
+def new_page(session: nox.Session) -> None:
+    """Start a page from the template: `nox -s new-page -- NAME [--section performance]`.
+
+    Writes docs/<section>/NAME.md (section `transforms` unless given), lists it in the
+    section's toctree and prints what is left to write; refuses with one line and exit status
+    2 if the page exists or the name is bad. Needs nothing installed: the logic is
+    src/jaxguide/pages/_new_page.py, loaded by its path.
+    """
+    spec = importlib.util.spec_from_file_location(
+        "new_page", ROOT / "src" / "jaxguide" / "pages" / "_new_page.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    status = tool.main(session.posargs, docs=DOCS)
+    if status:
+        raise SystemExit(status)  # the tool's own exit status and one line, not nox's failure
 
 
 @nox.session

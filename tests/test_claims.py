@@ -30,6 +30,7 @@ from jaxguide.claims import (
     Verdict,
     verify,
 )
+from jaxguide.pages import MEASUREMENTS
 from jaxguide.results import Record, Results, Threshold, compare
 
 Perturb = Callable[[Results], Results]
@@ -187,6 +188,14 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         lambda r: set_ratio(r, "chain", "op-by-op", "jit", 3),
         lambda r: set_ratio(r, "chain", "op-by-op", "jit", 1),
     ),
+    "vectorize-matches-vmap": (
+        _same,
+        lambda r: with_values(r, "affine", "vectorize", max_abs_diff=1e-3),
+    ),
+    "vectorize-as-fast-as-vmap": (
+        lambda r: set_ratio(r, "affine", "vectorize", "vmap", 1.0),
+        lambda r: set_ratio(r, "affine", "vectorize", "vmap", 1.5),
+    ),
 }
 
 
@@ -209,14 +218,17 @@ def test_claim_holds_and_fails_on_perturbed_real_records(claim_id: str) -> None:
 @pytest.mark.parametrize("claim_id", sorted(CLAIMS))
 def test_every_claim_reads_what_its_suite_declares(claim_id: str) -> None:
     claim = CLAIMS[claim_id]
-    assert claim.suite in SUITES, f"{claim_id}: no suite {claim.suite!r}"
+    # A claim reads a suite's results or a page measurement's: both declare what they produce.
+    declared = SUITES.get(claim.suite) or MEASUREMENTS.get(claim.suite)
+    assert declared, f"{claim_id}: no suite or page measurement {claim.suite!r}"
     assert claim.reads, f"{claim_id} reads nothing"
-    undeclared = claim.reads - SUITES[claim.suite].produces
+    undeclared = claim.reads - declared.produces
     assert not undeclared, f"{claim_id} reads {sorted(undeclared)}, which its suite never writes"
 
 
 def test_fixture_runs_are_of_the_current_suites() -> None:
-    for name, suite in SUITES.items():
+    assert not set(SUITES) & set(MEASUREMENTS), "a page measurement is named like a suite"
+    for name, suite in (*SUITES.items(), *MEASUREMENTS.items()):
         assert fixture(name).suite_version == suite.version, (
             f"tests/fixtures/results/{name}.json is stale: see tests/fixtures/README.md"
         )

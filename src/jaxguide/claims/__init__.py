@@ -25,6 +25,7 @@ from jaxguide.claims._core import (
     largest,
 )
 from jaxguide.claims._memory import mib, temp_by_params
+from jaxguide.claims._predicates import NEAR, NearThreshold, agree, agreement, timing_pair
 from jaxguide.claims._verify import (
     RESULTS_MIME_TYPE,
     SITE_BUILD_ENV,
@@ -38,6 +39,7 @@ from jaxguide.claims._verify import (
 __all__ = [
     "CLAIMS",
     "MIME_TYPE",
+    "NEAR",
     "RESULTS_MIME_TYPE",
     "SITE_BUILD_ENV",
     "VERIFIED_MIME_TYPE",
@@ -46,15 +48,19 @@ __all__ = [
     "Evidence",
     "Kind",
     "MeasuredClaim",
+    "NearThreshold",
     "NotApplicable",
     "Pair",
     "StrictClaim",
     "Verdict",
     "VerdictStatus",
+    "agree",
+    "agreement",
     "check_strict",
     "largest",
     "mib",
     "temp_by_params",
+    "timing_pair",
     "verdict_table",
     "verdicts",
     "verify",

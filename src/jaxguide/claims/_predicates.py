@@ -1,0 +1,94 @@
+"""Predicates a claim is built from: numeric agreement, and a pair of timings.
+
+:func:`agree` and :func:`agreement` judge strict numeric agreement with a relative tolerance,
+warning when it holds only narrowly; :func:`timing_pair` gives a measured claim its samples.
+
+A strict claim that two computations give "the same values" holds when their largest
+difference is within ``atol + rtol · max|expected|``. A difference a little under that bound
+holds today and may fail on the next machine, so one within :data:`NEAR` of the bound says so,
+in the verdict's figure and as a :class:`NearThreshold` warning.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from jaxguide.claims._core import Evidence, Pair
+from jaxguide.results import NotMeasured, Record, Results
+
+__all__ = ["NEAR", "NearThreshold", "agree", "agreement", "timing_pair"]
+
+NEAR = 10.0
+"""A difference more than 1/NEAR of its tolerance is close enough to it to be flagged."""
+
+
+class NearThreshold(UserWarning):
+    """A strict agreement held, but its difference is within :data:`NEAR` of the tolerance."""
+
+
+def agree(a: ArrayLike, b: ArrayLike, *, rtol: float, atol: float = 0.0) -> Evidence:
+    """Whether ``a`` agrees with the expected ``b``: ``max|a - b| ≤ atol + rtol · max|b|``.
+
+    >>> agree([1.0, 2.0], [1.0, 2.0], rtol=1e-6).figure
+    'largest difference 0 against a tolerance of 2e-06'
+    >>> agree([1.0, 2.5], [1.0, 2.0], rtol=1e-6).holds
+    False
+    """
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape:
+        return Evidence(False, f"shapes differ: {x.shape} against {y.shape}")
+    scale = float(np.max(np.abs(y))) if y.size else 0.0
+    difference = float(np.max(np.abs(x - y))) if x.size else 0.0
+    return _judge(difference, scale, rtol, atol)
+
+
+def agreement(record: Record, *, rtol: float, atol: float = 0.0) -> Evidence:
+    """:func:`agree` on a record that :func:`jaxguide.pages.measure` compared to its reference.
+
+    The record holds ``max_abs_diff`` (its outputs against the reference variant's) and
+    ``reference_max_abs`` (the reference's largest magnitude); without them it is not measured.
+    """
+    values = record.values
+    if "max_abs_diff" not in values or "reference_max_abs" not in values:
+        raise NotMeasured(
+            f"{record.benchmark}/{record.variant} was not compared with a reference variant"
+        )
+    return _judge(float(values["max_abs_diff"]), float(values["reference_max_abs"]), rtol, atol)
+
+
+def timing_pair(
+    results: Results, benchmark: str, slow: str, fast: str, label: str = ""
+) -> dict[str, Pair]:
+    """``{label: (slow's samples, fast's samples)}``: what a measured claim's predicate returns.
+
+    ``slow`` is the variant expected to take longer (for "about as fast", either).
+    """
+    a, b = results.timing(benchmark, slow), results.timing(benchmark, fast)
+    return {label: (a.samples_s, b.samples_s)}
+
+
+def _judge(difference: float, scale: float, rtol: float, atol: float) -> Evidence:
+    """The evidence for ``difference`` against ``atol + rtol · scale``; a NaN never agrees.
+
+    >>> import pytest
+    >>> with pytest.warns(NearThreshold, match="within 10× of"):
+    ...     print(_judge(9.8e-4, 1.0, 1e-3, 0.0).figure)
+    largest difference 0.00098 against a tolerance of 0.001 (within 10× of it)
+    """
+    tolerance = atol + rtol * scale
+    holds = difference <= tolerance  # False for NaN
+    figure = f"largest difference {difference:.2g} against a tolerance of {tolerance:.2g}"
+    if holds and difference * NEAR > tolerance:
+        note = f"within {NEAR:g}× of it"
+        figure += f" ({note})"
+        warnings.warn(
+            f"agreement holds narrowly: {figure}; a tolerance this tight may fail on other "
+            "hardware: state it with more room, or explain why it is tight",
+            NearThreshold,
+            stacklevel=3,
+        )
+    values = {"max_abs_diff": difference, "tolerance": tolerance, "rtol": rtol, "atol": atol}
+    return Evidence(holds, figure, values)

@@ -1,0 +1,56 @@
+"""Measurements taken on a page rather than by a suite, listed explicitly.
+
+A page that compares a few callables of its own calls :func:`jaxguide.pages.measure` instead of
+writing a suite. Its claims still name what they read: each such measurement is declared here,
+with the (benchmark, variant) pairs it produces, exactly as a :class:`~jaxguide.bench.Suite`
+declares them, so the claims' tests hold page measurements to the same rules as suites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from jaxguide.results import benchmark_variants
+
+__all__ = ["MEASUREMENTS", "PageMeasurement", "declare"]
+
+
+@dataclass(frozen=True)
+class PageMeasurement:
+    """What one page measures: a claim's ``suite`` may name it; bump ``version`` on a change."""
+
+    name: str
+    version: int
+    page: str
+    """The page that measures it (its docname, e.g. ``transforms/vectorize``)."""
+    produces: frozenset[tuple[str, str]]
+    """Every (benchmark, variant) pair its records may have; claims are checked against it."""
+
+
+def declare(name: str, version: int, page: str, *produces: str) -> PageMeasurement:
+    """A page measurement, its ``produces`` given as ``"benchmark/variant"`` names.
+
+    >>> declare("demo", 1, "transforms/demo", "add/jit", "add/vmap").produces == frozenset(
+    ...     {("add", "jit"), ("add", "vmap")})
+    True
+    """
+    return PageMeasurement(name, version, page, benchmark_variants(*produces))
+
+
+def _by_name(found: Iterable[PageMeasurement]) -> dict[str, PageMeasurement]:
+    table: dict[str, PageMeasurement] = {}
+    for measurement in found:
+        if measurement.name in table:
+            raise ValueError(f"page measurement {measurement.name!r} listed twice")
+        table[measurement.name] = measurement
+    return table
+
+
+MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
+    (
+        # declare(name, version, page, then each "benchmark/variant" it produces)
+        declare("vectorize", 1, "transforms/vectorize", "affine/vectorize", "affine/vmap"),
+    )
+)
+"""Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""

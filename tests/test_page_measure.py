@@ -1,0 +1,136 @@
+"""Measuring on a page: declared like a suite, timed by the harness, read by claims; agreement."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+from jaxguide.bench import SHARED_RESULTS_ENV, SUITES
+from jaxguide.claims import CLAIMS, ClaimFailed, NearThreshold, agree, agreement, verify
+from jaxguide.pages import MEASUREMENTS, measure
+from jaxguide.results import load_results
+
+DOCS = Path(__file__).parent.parent / "docs"
+X = jnp.arange(12.0).reshape(4, 3)
+
+
+def _double(x: jax.Array) -> jax.Array:
+    return 2 * x
+
+
+def _calls(vectorize_offset: float = 0.0) -> dict[str, tuple[object, tuple[jax.Array]]]:
+    return {
+        "vectorize": (jax.jit(lambda x: _double(x) + vectorize_offset), (X,)),
+        "vmap": (jax.jit(jax.vmap(_double)), (X,)),
+    }
+
+
+def test_measure_times_both_variants_as_the_declared_measurement() -> None:
+    results = measure("vectorize", _calls(), benchmark="affine", reference="vmap")
+    assert (results.suite, results.suite_version) == (
+        "vectorize",
+        MEASUREMENTS["vectorize"].version,
+    )
+    assert {r.variant for r in results.records} == {"vectorize", "vmap"}
+    assert all(r.timing is not None and r.timing.median_s > 0 for r in results.records)
+    values = results.record("affine", "vectorize").values
+    assert values == {"max_abs_diff": 0.0, "reference_max_abs": 22.0}
+    assert verify("vectorize-matches-vmap", results).status == "holds"
+
+
+def test_measure_verifies_the_claims_that_read_it() -> None:
+    with pytest.raises(ClaimFailed, match=r"strict claim 'vectorize-matches-vmap' does not hold"):
+        measure("vectorize", _calls(0.5), benchmark="affine", reference="vmap")
+
+
+def test_a_difference_from_the_reference_fails_the_strict_claim() -> None:
+    results = measure("vectorize", _calls(0.5), benchmark="affine", reference="vmap", claims=False)
+    assert results.record("affine", "vectorize").values["max_abs_diff"] == 0.5
+    with pytest.raises(ClaimFailed, match=r"largest difference 0\.5 against a tolerance"):
+        verify("vectorize-matches-vmap", results)
+
+
+def test_measure_with_memory_records_xla_memory_analysis() -> None:
+    results = measure("vectorize", _calls(), benchmark="affine", memory=True, claims=False)
+    memory = results.record("affine", "vmap").memory
+    assert memory is not None
+    assert memory.argument_bytes == memory.output_bytes == X.nbytes
+
+
+def test_measure_refuses_what_is_not_declared() -> None:
+    with pytest.raises(KeyError, match=r"declare it in jaxguide/pages/_measurements\.py"):
+        measure("no-such-page", _calls(), benchmark="affine")
+    with pytest.raises(ValueError, match="does not declare other/vectorize, other/vmap"):
+        measure("vectorize", _calls(), benchmark="other")
+    with pytest.raises(ValueError, match="reference 'loop' is not one of"):
+        measure("vectorize", _calls(), benchmark="affine", reference="loop")
+
+
+def test_a_crashing_callable_is_recorded_not_raised() -> None:
+    def boom(x: jax.Array) -> jax.Array:
+        raise RuntimeError("boom")
+
+    calls = {"vectorize": (boom, (X,)), "vmap": (jax.jit(_double), (X,))}
+    results = measure("vectorize", calls, benchmark="affine", reference="vmap", claims=False)
+    assert {r.status for r in results.records} == {"error"}
+    with pytest.raises(ClaimFailed, match=r"is not measured: .*RuntimeError.*boom"):
+        verify("vectorize-matches-vmap", results)
+
+
+def test_in_a_docs_build_the_results_are_saved_for_the_fixture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SHARED_RESULTS_ENV, str(tmp_path))
+    results = measure("vectorize", _calls(), benchmark="affine", reference="vmap")
+    version = MEASUREMENTS["vectorize"].version
+    assert load_results(tmp_path / f"vectorize-v{version}-quick.json") == results
+
+
+@pytest.mark.parametrize("name", sorted(MEASUREMENTS))
+def test_every_page_measurement_is_measured_by_its_page_and_read_by_a_claim(name: str) -> None:
+    declared = MEASUREMENTS[name]
+    assert name not in SUITES
+    page = (DOCS / f"{declared.page}.md").read_text()
+    assert re.search(rf"measure\(\s*\"{re.escape(name)}\",", page), (
+        f"{declared.page} never measures {name}"
+    )
+    assert any(c.suite == name for c in CLAIMS.values()), f"no claim reads {name}"
+
+
+def test_agree_holds_within_a_relative_tolerance() -> None:
+    evidence = agree([100.0, 200.0], [100.0, 200.000001], rtol=1e-6)
+    assert evidence.holds
+    assert evidence.values["tolerance"] == pytest.approx(2e-4)
+    assert not agree([1.0, 2.5], [1.0, 2.0], rtol=1e-3).holds
+
+
+def test_agree_warns_and_says_so_when_it_holds_narrowly() -> None:
+    with pytest.warns(NearThreshold, match="narrowly"):
+        evidence = agree(1.00098, 1.0, rtol=0, atol=1e-3)
+    assert evidence.holds
+    assert "within 10× of it" in evidence.figure
+
+
+def test_agree_is_silent_with_room_to_spare() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evidence = agree(1.00001, 1.0, rtol=0, atol=1e-3)
+    assert evidence.holds
+    assert "within" not in evidence.figure
+
+
+def test_agree_never_holds_on_nan_or_different_shapes() -> None:
+    assert not agree([math.nan], [1.0], rtol=1.0).holds
+    assert agree([1.0, 2.0], [1.0], rtol=1.0).figure == "shapes differ: (2,) against (1,)"
+
+
+def test_agreement_needs_a_record_compared_with_its_reference() -> None:
+    results = measure("vectorize", _calls(), benchmark="affine", claims=False)
+    with pytest.raises(LookupError, match="was not compared with a reference"):
+        agreement(results.record("affine", "vectorize"), rtol=1e-6)
