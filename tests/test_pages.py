@@ -48,7 +48,7 @@ def test_verify_prints_its_verdict_without_myst_nb(capsys: pytest.CaptureFixture
 def test_stored_results_away_from_the_site_says_why_there_are_none(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert stored_results(tmp_path / "data", "vmap-speed") == []
+    assert stored_results("vmap-speed", tmp_path / "data") == []
     out = capsys.readouterr().out
     assert "no stored vmap-speed results here" in out
     assert str(tmp_path / "data") in out
@@ -59,6 +59,6 @@ def test_stored_results_in_the_site_read_the_folder(
 ) -> None:
     fixture("vmap-speed").save(tmp_path / "gpu.json")
     fixture("vmap-memory").save(tmp_path / "other-suite.json")
-    found = stored_results(tmp_path, "vmap-speed")
+    found = stored_results("vmap-speed", tmp_path)
     assert [r.suite for r in found] == ["vmap-speed"]
     assert capsys.readouterr().out == ""

@@ -25,7 +25,7 @@ from jaxguide.claims._core import (
     largest,
 )
 from jaxguide.claims._memory import mib, temp_by_params
-from jaxguide.claims._verify import check_strict, verdict_table, verdicts, verify
+from jaxguide.claims._verify import check_strict, verdicts, verify
 
 __all__ = [
     "CLAIMS",
@@ -44,7 +44,6 @@ __all__ = [
     "largest",
     "mib",
     "temp_by_params",
-    "verdict_table",
     "verdicts",
     "verify",
 ]

@@ -1,14 +1,12 @@
-"""What pages, the site and the CLI do with claims: verify on a page, tabulate, check stored files."""
+"""What pages, the site and the CLI do with claims: verify on a page, check stored files."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from jaxguide.claims._catalog import CLAIMS
 from jaxguide.claims._core import ClaimFailed, Verdict
 from jaxguide.results import Results
 
-__all__ = ["check_strict", "verdict_table", "verdicts", "verify"]
+__all__ = ["check_strict", "verdicts", "verify"]
 
 
 def verify(claim_id: str, results: Results) -> Verdict:
@@ -61,26 +59,3 @@ def _glue(name: str, verdict: Verdict) -> None:
 def verdicts(results: Results) -> list[Verdict]:
     """The verdict of every claim on ``results``' suite, in the registry's order."""
     return [c.evaluate(results) for c in CLAIMS.values() if c.suite == results.suite]
-
-
-def verdict_table(results: Sequence[Results]) -> str:
-    """A Markdown table: each claim on these results' suites, its verdict on each of them.
-
-    >>> verdict_table([])
-    ''
-    """
-    suites = {r.suite for r in results}
-    claims = [c for c in CLAIMS.values() if c.suite in suites]
-    if not claims:
-        return ""
-    header = "| claim | kind | " + " | ".join(r.environment.hardware for r in results) + " |"
-    lines = [header, "|---|---|" + "---|" * len(results)]
-    for claim in claims:
-        cells = []
-        for r in results:
-            verdict = claim.evaluate(r if r.suite == claim.suite else None)
-            cells.append(f"{verdict.icon} {verdict.text}".replace("|", "\\|"))
-        lines.append(
-            f"| {claim.statement} (`{claim.id}`) | {claim.kind} | " + " | ".join(cells) + " |"
-        )
-    return "\n".join(lines)

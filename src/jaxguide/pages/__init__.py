@@ -6,11 +6,11 @@ prints each figure instead, and :func:`stored_results` says why there are no sto
 to compare with rather than failing on a folder that only the site's source has.
 
 >>> from pathlib import Path
->>> stored_results(Path("no-such-folder"), "vmap-speed")
+>>> stored_results("vmap-speed", Path("no-such-folder"))
 no stored vmap-speed results here: no-such-folder is not a folder; ...
 []
 """
 
-from jaxguide.pages._notebook import glue, stored_results
+from jaxguide.pages._notebook import glue, glue_figures, stored_folder, stored_results
 
-__all__ = ["glue", "stored_results"]
+__all__ = ["glue", "glue_figures", "stored_folder", "stored_results"]
