@@ -11,7 +11,7 @@ from pathlib import Path
 import jax
 import pytest
 
-from jaxguide.bench import report, timing_chart
+from jaxguide.render import report, timing_chart
 from jaxguide.bench._cli import main
 from jaxguide.bench.suites import vmap_speed
 from jaxguide.claims import CLAIMS

@@ -26,22 +26,30 @@ def glue(name: str, value: object, *, display: bool = False) -> None:
     myst_glue(name, value, display=display)
 
 
-def glue_figures(figures: Mapping[str, object], prefix: str = "") -> None:
+def glue_figures(figures: Mapping[str, object]) -> None:
     """Glue every figure a page quotes, each under its name; a mapping's figures are glued
     under ``<name>_<figure>`` (so ``{"loop": {"min": 2.0}}`` glues ``loop_min``).
 
     This is what a page's hidden cell does: one call, one mapping of named figures, each
     computed where it is shown or by the claim that states it.
-
-    >>> glue_figures({"n": 3, "loop": {"min": 2.0}})  # without MyST-NB: printed
-    n = 3
-    loop_min = 2
     """
+    for name, value in _flatten(figures).items():
+        glue(name, value)
+
+
+def _flatten(figures: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+    """Nested figures under one flat name each.
+
+    >>> _flatten({"n": 3, "loop": {"min": 2.0, "at": {"batch": 8}}})
+    {'n': 3, 'loop_min': 2.0, 'loop_at_batch': 8}
+    """
+    flat: dict[str, object] = {}
     for name, value in figures.items():
         if isinstance(value, Mapping):
-            glue_figures(value, prefix=f"{prefix}{name}_")
+            flat |= _flatten(value, prefix=f"{prefix}{name}_")
         else:
-            glue(prefix + name, value)
+            flat[prefix + name] = value
+    return flat
 
 
 def _shown(value: object) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jaxguide.render._tables import batched, memory_rows
+from jaxguide.render._tables import batched, memory_rows, row_label, whole_batch
 from jaxguide.results import Results, Timing
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "VARIANT_COLORS",
     "chart_svg",
     "memory_chart",
+    "memory_time_chart",
     "timing_chart",
     "variant_style",
 ]
@@ -188,4 +189,37 @@ def memory_chart(results: Results, benchmark: str, title: str = "") -> Any:
         ax.set(yscale="log", xlabel="batch size (examples)", ylabel="XLA temporary memory (MiB)")
         ax.set_title(title or f"{benchmark}: temporary memory against batch size")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def memory_time_chart(results: Results, benchmark: str, title: str = "") -> Any:
+    """Each record of ``benchmark`` that was both timed and compiled, as a point: median time
+    (ms) across, XLA's temporary memory (MiB, log scale) up, labelled with its variant and
+    chunk size. Points on the lower-left edge are the trade-offs worth having."""
+    import matplotlib.style  # noqa: PLC0415 - only charts need matplotlib
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    whole = whole_batch(results, benchmark)
+    points = [
+        (
+            row_label(r, "batch", whole),
+            r.variant,
+            r.timing.median_s * 1e3,
+            r.memory.temp_bytes / 2**20,
+        )
+        for r in results.select(benchmark)
+        if r.status == "ok" and r.timing is not None and r.memory is not None
+    ]
+    if not points:
+        raise ValueError(f"no record of {benchmark!r} both timed and compiled")
+    batches = {r.params.get("batch") for r in results.select(benchmark)}
+    at = f", batch {batches.pop():,}" if len(batches) == 1 else ""
+    with matplotlib.style.context(CHART_STYLE):
+        fig = Figure(figsize=(7.0, 4.0), layout="constrained")
+        ax = fig.subplots()
+        for label, variant, ms, mib in points:
+            ax.plot(ms, mib, linestyle="none", **variant_style(variant))
+            ax.annotate(label, (ms, mib), textcoords="offset points", xytext=(6, 4), fontsize=9)
+        ax.set(yscale="log", xlabel="median time (ms)", ylabel="XLA temporary memory (MiB)")
+        ax.set_title(title or f"{benchmark}: memory against time{at}")
     return fig

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,8 +16,11 @@ __all__ = [
     "format_seconds",
     "measured_bandwidth",
     "measured_table",
+    "points_table",
+    "ratio_table",
     "memory_rows",
     "memory_table",
+    "ratio_table",
     "report",
     "timing_table",
     "values_table",
@@ -159,16 +162,32 @@ def values_table(results: Results, variant: str, keys: Sequence[str]) -> Table:
 
 
 def _scalar(value: Scalar) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
-def _row_label(record: Record, across: str) -> str:
-    """A record's variant and its parameters other than ``across``; a chunk as large as the
-    batch (the whole batch at once) is not named."""
+def row_label(record: Record, across: str, whole: frozenset[str] = frozenset()) -> str:
+    """A record's variant and its parameters other than ``across`` and the batch; the chunk
+    of a variant in ``whole`` (one that always takes the whole batch at once) is not named."""
     params = {k: v for k, v in record.params.items() if k not in (across, "batch")}
-    if params.get("chunk") == record.params.get("batch"):
-        del params["chunk"]
+    if record.variant in whole:
+        params.pop("chunk", None)
     return ", ".join([record.variant, *(f"{k} {v}" for k, v in params.items())])
+
+
+def whole_batch(results: Results, benchmark: str) -> frozenset[str]:
+    """The variants of ``benchmark`` whose chunk is the whole batch in every record."""
+    records = list(results.select(benchmark))
+    return frozenset(
+        r.variant
+        for r in records
+        if all(
+            o.params.get("chunk") == o.params.get("batch")
+            for o in records
+            if o.variant == r.variant
+        )
+    )
 
 
 def memory_rows(
@@ -177,9 +196,10 @@ def memory_rows(
     """XLA's temporary bytes of ``benchmark``'s records, by row label (the variant and its
     parameters other than ``across``: a chunk size), then by the value of ``across``."""
     rows: dict[str, dict[Scalar, int]] = {}
+    whole = whole_batch(results, benchmark)
     for record in results.select(benchmark):
         if record.memory is not None and across in record.params:
-            row = rows.setdefault(_row_label(record, across), {})
+            row = rows.setdefault(row_label(record, across, whole), {})
             row[record.params[across]] = record.memory.temp_bytes
     return rows
 
@@ -197,10 +217,10 @@ def memory_table(results: Results, benchmark: str, across: str = "batch") -> Tab
     ...             2**21), rec("chunked", 8, 4, 2**19), rec("chunked", 16, 4, 2**19)])
     >>> print(memory_table(r, "b"))
     b: XLA temporary memory (MiB)
-    temporary MiB at batch     8     16
-    ----------------------  ----  -----
-                vmap  1.00   2.00
-    chunked, chunk 4  0.50   0.50
+    temporary MiB at batch     8    16
+    ----------------------  ----  ----
+                      vmap  1.00  2.00
+          chunked, chunk 4  0.50  0.50
     """
     rows = memory_rows(results, benchmark, across)
     columns = sorted({c for row in rows.values() for c in row}, key=lambda c: (str(type(c)), c))
@@ -216,13 +236,14 @@ def measured_table(results: Results, benchmark: str, relative_to: str = "vmap") 
     time and IQR, its time over ``relative_to``'s, and the device's peak where reported."""
     ran = [r for r in results.select(benchmark) if r.status == "ok" and r.timing is not None]
     base = next((r.timing for r in ran if r.variant == relative_to and r.timing), None)
+    whole = whole_batch(results, benchmark)
     rows = []
     for r in ran:
         assert r.timing is not None
         peak = r.memory.peak_bytes if r.memory else None
         rows.append(
             (
-                _row_label(r, "batch"),
+                row_label(r, "batch", whole),
                 f"{r.memory.temp_bytes / 2**20:.2f}" if r.memory else "—",
                 format_seconds(r.timing.median_s),
                 format_seconds(r.timing.iqr_s),
@@ -242,6 +263,86 @@ def measured_table(results: Results, benchmark: str, relative_to: str = "vmap") 
             f"time ÷ {relative_to}'s",
             "device peak MiB",
         ),
+        rows=tuple(rows),
+    )
+
+
+def points_table(
+    results: Results,
+    benchmark: str,
+    title: str = "",
+    labels: Mapping[str, str] | None = None,
+    first_call: bool = False,
+) -> Table:
+    """Every timed record of ``benchmark``, one row each: its variant (named by ``labels``
+    where given), its parameters, then the first call's time if ``first_call``, the median
+    and the IQR.
+
+    >>> from jaxguide.results import EXAMPLE_ENVIRONMENT, Method, Record, Results, Timing
+    >>> rec = Record(benchmark="b", variant="jit", params={"batch": 8},
+    ...              timing=Timing(first_call_s=0.5, samples_s=(1e-3, 2e-3, 3e-3), loops=1))
+    >>> r = Results(suite="s", suite_version=1, profile="quick",
+    ...             environment=EXAMPLE_ENVIRONMENT, method=Method(warmups=1, repeats=3,
+    ...             min_loop_s=0.01), records=[rec])
+    >>> print(points_table(r, "b", labels={"jit": "jit(f)"}, first_call=True))
+    b: time per call
+    variant  batch  first call  median       IQR
+    -------  -----  ----------  -------  -------
+     jit(f)      8     500 ms   2.00 ms  1.00 ms
+    """
+    timed = [r for r in results.select(benchmark) if r.status == "ok" and r.timing is not None]
+    params = list(dict.fromkeys(k for r in timed for k in r.params))
+    rows = []
+    for r in timed:
+        assert r.timing is not None
+        first = (format_seconds(r.timing.first_call_s),) if first_call else ()
+        rows.append(
+            (
+                (labels or {}).get(r.variant, r.variant),
+                *(_scalar(r.params.get(k, "—")) for k in params),
+                *first,
+                format_seconds(r.timing.median_s),
+                format_seconds(r.timing.iqr_s),
+            )
+        )
+    return Table(
+        title=title or f"{benchmark}: time per call",
+        header=("variant", *params, *(("first call",) if first_call else ()), "median", "IQR"),
+        rows=tuple(rows),
+    )
+
+
+def ratio_table(results: Results, benchmark: str, slow: str, fast: str) -> Table:
+    """Two variants of ``benchmark`` at each of its points: the median time per call of each
+    (with its IQR) and their ratio, ``slow`` over ``fast``.
+
+    >>> from jaxguide.results import EXAMPLE_ENVIRONMENT, Method, Record, Results, Timing
+    >>> def rec(v, s): return Record(benchmark="b", variant=v, params={"size": 8},
+    ...     timing=Timing(first_call_s=s, samples_s=(s, s), loops=1))
+    >>> r = Results(suite="s", suite_version=1, profile="quick",
+    ...             environment=EXAMPLE_ENVIRONMENT, method=Method(warmups=1, repeats=2,
+    ...             min_loop_s=0.01), records=[rec("a", 2e-3), rec("b", 1e-3)])
+    >>> ratio_table(r, "b", "a", "b").rows
+    (('8', '2.00 ms (IQR 0 ns)', '1.00 ms (IQR 0 ns)', '2.00'),)
+    """
+    rows = []
+    for record in results.select(benchmark, slow):
+        other = results.find(benchmark, fast, **record.params)
+        if record.timing is None or other is None or other.timing is None:
+            continue
+        a, b = record.timing, other.timing
+        rows.append(
+            (
+                *(f"{v:,}" if isinstance(v, int) else str(v) for v in record.params.values()),
+                f"{format_seconds(a.median_s)} (IQR {format_seconds(a.iqr_s)})",
+                f"{format_seconds(b.median_s)} (IQR {format_seconds(b.iqr_s)})",
+                f"{a.median_s / b.median_s:.2f}",
+            )
+        )
+    params = next(results.select(benchmark, slow)).params if rows else {}
+    return Table(
+        title=f"{benchmark}: median time per call, {slow} against {fast}",
+        header=(*params, slow, fast, f"{slow} ÷ {fast}"),
         rows=tuple(rows),
     )
 
