@@ -83,5 +83,7 @@ def test_the_harness_knows_nothing_of_rendering(path: Path) -> None:
 
 def test_the_check_sees_an_import_inside_a_function(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
-    module.write_text("def f():\n    import matplotlib.style\n    from jaxguide.render import caption\n")
+    module.write_text(
+        "def f():\n    import matplotlib.style\n    from jaxguide.render import caption\n"
+    )
     assert _imports(module) == {"matplotlib.style", "jaxguide.render"}

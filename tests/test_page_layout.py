@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from markdown_blocks import DOCS, Block, blocks, pages
 
 HIDING = {"remove-cell", "remove-input"}
@@ -110,7 +111,9 @@ def test_pages_import_only_public_names(path: Path) -> None:
 
 
 def test_private_imports_are_seen() -> None:
-    code = "from jaxguide.bench._cli import main\nfrom jaxguide.render import caption\n%xmode minimal"
+    code = (
+        "from jaxguide.bench._cli import main\nfrom jaxguide.render import caption\n%xmode minimal"
+    )
     assert {n for n in _jaxguide_imports(code) if _PRIVATE.search(n)} == {
         "jaxguide.bench._cli",
         "jaxguide.bench._cli.main",
