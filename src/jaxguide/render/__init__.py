@@ -23,7 +23,13 @@ from jaxguide.render._charts import (
 )
 from jaxguide.render._comparison import SAME, comparison_tables
 from jaxguide.render._figures import comparison_figures
-from jaxguide.render._side_by_side import SideBySide, code_columns, records_table, side_by_side
+from jaxguide.render._side_by_side import (
+    CodeColumns,
+    SideBySide,
+    code_columns,
+    records_table,
+    side_by_side,
+)
 from jaxguide.render._tables import (
     NOISY_SPREAD,
     Table,
@@ -48,6 +54,7 @@ __all__ = [
     "VARIANT_COLORS",
     "Badge",
     "Caption",
+    "CodeColumns",
     "SideBySide",
     "Table",
     "bandwidth_table",

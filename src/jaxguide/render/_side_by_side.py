@@ -12,7 +12,7 @@ from jaxguide.render._comparison import comparison_tables
 from jaxguide.render._tables import Table, format_seconds
 from jaxguide.results import STORED_RESULTS, Record, Results, Scalar, differences
 
-__all__ = ["SideBySide", "records_table", "side_by_side"]
+__all__ = ["CodeColumns", "SideBySide", "code_columns", "records_table", "side_by_side"]
 
 HOW_TO_PRODUCE = f"""\
 ```console
@@ -123,14 +123,16 @@ def side_by_side(
 
 
 @dataclass(frozen=True)
-class _Columns:
+class CodeColumns:
+    """Texts side by side, as HTML (what :func:`code_columns` returns)."""
+
     html: str
 
     def _repr_html_(self) -> str:
         return self.html
 
 
-def code_columns(texts: Mapping[str, object]) -> _Columns:
+def code_columns(texts: Mapping[str, object]) -> CodeColumns:
     """Texts (jaxprs, HLO) side by side, each under its name, in monospace; a long line
     scrolls within its column.
 
@@ -142,4 +144,4 @@ def code_columns(texts: Mapping[str, object]) -> _Columns:
         "</pre></div>"
         for name, text in texts.items()
     )
-    return _Columns(f'<div class="jg-side-by-side">{columns}</div>')
+    return CodeColumns(f'<div class="jg-side-by-side">{columns}</div>')

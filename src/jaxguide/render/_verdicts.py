@@ -16,7 +16,7 @@ __all__ = ["Badge", "claims_report", "verdict_badge", "verdict_table"]
 class Badge:
     """A verdict's badge: an icon for the eye, the words that carry the meaning, and the
     classes the stylesheet colours it by. The site's ``{claim}`` role builds its node from
-    these same parts; a notebook shows :meth:`_repr_html_`."""
+    these same parts; a notebook shows its HTML."""
 
     status: str
     icon: str
