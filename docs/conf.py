@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 DOCS = Path(__file__).parent
 sys.path.insert(0, str(DOCS / "_ext"))
@@ -16,6 +16,7 @@ os.environ.setdefault("JAX_NUM_CPU_DEVICES", "8")
 
 import jaxguide
 from jaxguide.bench import SHARED_RESULTS_ENV
+from jaxguide.results import STORED_RESULTS
 from jaxguide_site import execution_cache_path
 
 project = "jaxguide"
@@ -74,7 +75,8 @@ myst_heading_anchors = 3
 # runs and deploys execute everything afresh. Claims are judged again at every build on the
 # results the pages verified (jaxguide_site.verdicts), so editing one re-executes no page.
 nb_execution_mode = "force" if os.environ.get("CI") or os.environ.get("JAXGUIDE_FRESH") else "cache"
-jaxguide_results_dir = "results/data"  # stored results files (a GPU runner's, say)
+# stored results files (a GPU runner's, say), relative to this folder
+jaxguide_results_dir = str(PurePosixPath(STORED_RESULTS).relative_to("docs"))
 nb_execution_cache_path = str(
     execution_cache_path(
         Path(os.environ.get("JAXGUIDE_CACHE_DIR", DOCS / "_build" / ".jupyter_cache")),

@@ -11,10 +11,10 @@ from pathlib import Path
 import jax
 import pytest
 
-from jaxguide.bench import report, timing_chart
 from jaxguide.bench._cli import main
 from jaxguide.bench.suites import vmap_speed
 from jaxguide.claims import CLAIMS
+from jaxguide.render import report, timing_chart
 from jaxguide.results import SCHEMA, load_results
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import re
 
-from jaxguide.bench import DEFAULT_METHOD, caption, describe_environment
+from jaxguide.bench import DEFAULT_METHOD, describe_environment
+from jaxguide.render import caption
 from jaxguide.results import Results
 
 

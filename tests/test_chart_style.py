@@ -11,7 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from factories import fixture, results
-from jaxguide.bench import CHART_STYLE, VARIANT_COLORS, chart_svg, timing_chart, variant_style
+from jaxguide.render import CHART_STYLE, VARIANT_COLORS, chart_svg, timing_chart, variant_style
 from jaxguide.results import Record, Timing
 
 # The variants the site's charts draw: the vmap speed chart, the memory charts, the vmap page.

@@ -1,11 +1,24 @@
-"""The package's arrows run one way: results ← claims, results ← bench → examples, mitigations."""
+"""The package's arrows run one way.
+
+results ← claims ← render; results ← bench → examples, mitigations; bench's CLI → render.
+The harness measures and writes results: apart from its CLI, no module of it imports the
+rendering package, matplotlib, IPython or MyST, or writes HTML.
+"""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+import jaxguide.bench
+
+BENCH = Path(jaxguide.bench.__file__).parent
+# What showing results needs; the harness (but its CLI) needs none of it.
+RENDERING = ("jaxguide.render", "matplotlib", "IPython", "myst_nb", "myst_parser", "html")
 
 
 def _loaded_after(module: str) -> set[str]:
@@ -22,7 +35,13 @@ def _loaded_after(module: str) -> set[str]:
         ("jaxguide", "jaxguide.bench"),  # importing the package imports no suite
         ("jaxguide.results", "jaxguide.bench"),
         ("jaxguide.results", "jaxguide.claims"),
+        ("jaxguide.results", "jaxguide.render"),
         ("jaxguide.claims", "jaxguide.bench"),
+        ("jaxguide.claims", "jaxguide.render"),
+        ("jaxguide.render", "jaxguide.bench"),
+        ("jaxguide.bench", "jaxguide.render"),
+        ("jaxguide.pages", "jaxguide.bench"),
+        ("jaxguide.pages", "jaxguide.render"),
         ("jaxguide.mitigations", "jaxguide.bench"),
         ("jaxguide.examples", "jaxguide.bench"),
     ],
@@ -34,3 +53,37 @@ def test_a_layer_does_not_import_the_layers_above(module: str, must_not_load: st
 
 def test_the_suites_load_only_with_the_harness() -> None:
     assert "jaxguide.bench.suites.vmap_speed" in _loaded_after("jaxguide.bench")
+
+
+def test_the_cli_shows_results_through_render() -> None:
+    assert "jaxguide.render" in _loaded_after("jaxguide.bench._cli")
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at its top or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(BENCH.rglob("*.py")) if p.name != "_cli.py"],
+    ids=lambda p: p.relative_to(BENCH).as_posix(),
+)
+def test_the_harness_knows_nothing_of_rendering(path: Path) -> None:
+    shown = {m for m in _imports(path) if m.split(".")[0] in RENDERING or m in RENDERING}
+    shown |= {m for m in _imports(path) if m.startswith("jaxguide.render")}
+    assert not shown, f"{path.name} imports {sorted(shown)}: rendering is jaxguide.render's"
+
+
+def test_the_check_sees_an_import_inside_a_function(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "def f():\n    import matplotlib.style\n    from jaxguide.render import caption\n"
+    )
+    assert _imports(module) == {"matplotlib.style", "jaxguide.render"}

@@ -10,7 +10,8 @@ import pytest
 
 from factories import fixture
 from jaxguide.claims import verify
-from jaxguide.pages import glue, stored_results
+from jaxguide.pages import glue, glue_figures, stored_folder, stored_results
+from jaxguide.results import STORED_RESULTS
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_verify_prints_its_verdict_without_myst_nb(capsys: pytest.CaptureFixture
 def test_stored_results_away_from_the_site_says_why_there_are_none(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert stored_results(tmp_path / "data", "vmap-speed") == []
+    assert stored_results("vmap-speed", tmp_path / "data") == []
     out = capsys.readouterr().out
     assert "no stored vmap-speed results here" in out
     assert str(tmp_path / "data") in out
@@ -59,6 +60,27 @@ def test_stored_results_in_the_site_read_the_folder(
 ) -> None:
     fixture("vmap-speed").save(tmp_path / "gpu.json")
     fixture("vmap-memory").save(tmp_path / "other-suite.json")
-    found = stored_results(tmp_path, "vmap-speed")
+    found = stored_results("vmap-speed", tmp_path)
     assert [r.suite for r in found] == ["vmap-speed"]
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.usefixtures("without_myst_nb")
+def test_glue_figures_glues_each_under_its_name(capsys: pytest.CaptureFixture[str]) -> None:
+    glue_figures({"batch": "1,024", "loop": {"min": 2.5, "threshold": "≥ 2×"}})
+    assert capsys.readouterr().out == "batch = 1,024\nloop_min = 2.5\nloop_threshold = ≥ 2×\n"
+
+
+def test_a_page_finds_the_stored_folder_from_its_own(tmp_path: Path) -> None:
+    site, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    (site / STORED_RESULTS).mkdir(parents=True)
+    (site / "docs" / "performance").mkdir()
+    elsewhere.mkdir()
+    assert stored_folder(site / "docs" / "performance") == site / STORED_RESULTS
+    assert stored_folder(elsewhere) == elsewhere / STORED_RESULTS
+
+
+def test_the_site_keeps_its_stored_results_where_the_constant_says() -> None:
+    root = Path(__file__).parents[1]
+    assert (root / STORED_RESULTS).is_dir()
+    assert stored_folder(root / "docs" / "results") == root / STORED_RESULTS

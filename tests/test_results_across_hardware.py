@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from factories import fixture, results, timing, with_values
-from jaxguide.bench import SUITES, records_table, side_by_side, timing_chart
+from jaxguide.bench import SUITES
+from jaxguide.render import records_table, side_by_side, timing_chart
 from jaxguide.results import Record, Results, ResultsError, differences, load_stored
 from tiny_site import build, cell, index, page
 
@@ -75,7 +76,7 @@ def test_the_page_renders_both_columns(site: Path) -> None:
         "Hardware",
         cell(f"""
         from pathlib import Path
-        from jaxguide.bench import side_by_side
+        from jaxguide.render import side_by_side
         from jaxguide.results import load_results, load_stored
         cpu = load_results(Path({str(FIXTURES / "results" / "vmap-speed.json")!r}))
         side_by_side(cpu, load_stored(Path({str(FIXTURES)!r})))

@@ -17,8 +17,10 @@ import shutil
 from importlib.metadata import version
 from pathlib import Path
 
-STORED_RESULTS = Path(__file__).parents[2] / "results" / "data"
-"""The stored results the pages read, by default."""
+from jaxguide import results
+
+STORED_RESULTS = Path(__file__).parents[3] / results.STORED_RESULTS
+"""The stored results the pages read, by default (:data:`jaxguide.results.STORED_RESULTS`)."""
 FINGERPRINT_ENV = ("JAXGUIDE_PROFILE", "JAX_ENABLE_X64", "XLA_FLAGS")  # read by the kernels
 FINGERPRINT_DISTRIBUTIONS = ("jax", "jaxlib", "numpy", "matplotlib", "myst-nb")
 JUDGED_AT_BUILD = ("claims",)

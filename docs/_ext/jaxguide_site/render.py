@@ -1,7 +1,8 @@
 """Docutils nodes for verdicts: the badge beside a claim's sentence and the claims tables.
 
-The one place the extension draws a verdict (``jaxguide.claims.Verdict`` gives icon and
-words); rows come from :func:`jaxguide_site.claims.claim_rows`.
+The badge is :func:`jaxguide.render.verdict_badge` (icon, words and classes, the same a
+notebook or the CLI shows) as a docutils node; rows come from
+:func:`jaxguide_site.claims.claim_rows`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from docutils import nodes
 
 from jaxguide.claims import Verdict
+from jaxguide.render import verdict_badge
 
 SEED_PREFIX = "seed:"
 """How a claim's source names a seed text (``jaxguide.claims``' sources start so)."""
@@ -21,10 +23,11 @@ PageUri = Callable[[str], str]
 
 
 def verdict_node(verdict: Verdict, ids: list[str] | None = None) -> nodes.inline:
-    """A verdict badge: icon and words, classed by status for the stylesheet."""
-    node = nodes.inline("", "", classes=["jg-verdict", f"jg-{verdict.status}"], ids=ids or [])
-    node += nodes.inline("", f"{verdict.icon} ", classes=["jg-verdict-icon"])
-    node += nodes.Text(verdict.text)
+    """:func:`jaxguide.render.verdict_badge` as a node: icon and words, classed by status."""
+    badge = verdict_badge(verdict)
+    node = nodes.inline("", "", classes=list(badge.classes), ids=ids or [])
+    node += nodes.inline("", f"{badge.icon} ", classes=["jg-verdict-icon"])
+    node += nodes.Text(badge.text)
     return node
 
 

@@ -22,9 +22,9 @@ import jax.numpy as jnp
 from jaxguide.bench._points import guarded_group
 from jaxguide.bench._suites import Point, Profile
 from jaxguide.bench._timing import time_calls
-from jaxguide.results import NotMeasured, Record, Results, Scalar
+from jaxguide.results import Record, Scalar
 
-__all__ = ["BYTES_MOVED", "last_level_cache_bytes", "measured_bandwidth", "stream_point"]
+__all__ = ["BYTES_MOVED", "last_level_cache_bytes", "stream_point"]
 
 BYTES_MOVED = {"copy": 8, "add": 12}
 """Bytes each variant moves per float32 element: the one-pass reference (``copy``) reads and
@@ -86,14 +86,3 @@ def _in_place(f: Callable[..., jax.Array], *args: jax.Array) -> Callable[[], jax
         return state[0]
 
     return call
-
-
-def measured_bandwidth(results: Results) -> float:
-    """The copy bandwidth, bytes per second, at the largest size ``results`` measured.
-
-    Raises :class:`~jaxguide.results.NotMeasured` when the results hold no copy that ran.
-    """
-    copies = results.by("elements", "stream", "copy")
-    if not copies:
-        raise NotMeasured(f"suite {results.suite!r}: no stream/copy record")
-    return float(copies[max(copies)].values["bytes_per_s"])

@@ -1,5 +1,7 @@
 """``python -m jaxguide.bench``: list the suites, run them, report on results files (claims too).
 
+The one module of the harness that shows results: its reports are :mod:`jaxguide.render`'s.
+
 Misuse (an unknown suite, a bad size list, an unwritable path, an unknown backend, a GPU
 asked for where there is none) exits with status 2 and a one-line message.
 """
@@ -17,11 +19,9 @@ from typing import Never, NoReturn, TextIO
 import jax
 from tqdm import tqdm
 
-from jaxguide.bench._comparison import comparison_tables
-from jaxguide.bench._report import report, timing_chart
 from jaxguide.bench._suites import PROFILES, Profile
 from jaxguide.bench.suites import SUITES
-from jaxguide.claims import verdicts
+from jaxguide.render import claims_report, comparison_tables, report, timing_chart
 from jaxguide.results import Results, ResultsError, differences, load_results
 
 __all__ = ["UsageError", "main"]
@@ -205,16 +205,6 @@ def _report(args: argparse.Namespace) -> None:
     )
     if args.chart is not None:
         _chart(runs, args.chart)
-
-
-def claims_report(results: Results) -> str:
-    """Every claim on ``results``' suite with its verdict there, one line each."""
-    found = verdicts(results)
-    if not found:
-        return f"Claims: none on suite {results.suite!r}"
-    lines = [f"Claims on suite {results.suite!r} ({results.environment.hardware}):"]
-    lines += [f"  {v.icon} {v.claim} ({v.kind}): {v.text}" for v in found]
-    return "\n".join(lines)
 
 
 def _say(text: str, stream: TextIO | None = None) -> None:

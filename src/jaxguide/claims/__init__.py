@@ -31,7 +31,6 @@ from jaxguide.claims._verify import (
     SITE_BUILD_ENV,
     VERIFIED_MIME_TYPE,
     check_strict,
-    verdict_table,
     verdicts,
     verify,
 )
@@ -61,7 +60,6 @@ __all__ = [
     "mib",
     "temp_by_params",
     "timing_pair",
-    "verdict_table",
     "verdicts",
     "verify",
 ]

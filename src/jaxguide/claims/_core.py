@@ -10,7 +10,6 @@ declares in ``reads``; anything else is invisible to its predicate.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -268,17 +267,10 @@ class Verdict(BaseModel):
         return _ICONS[self.status]
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        """HTML and text for a notebook; the verdict itself as JSON, for the site's ``{claim}``."""
+        """The verdict as JSON, for the site's ``{claim}`` role, and as text. Its badge (HTML)
+        is :func:`jaxguide.render.verdict_badge`'s."""
         del kwargs
-        badge = (
-            f'<span class="jg-verdict jg-{self.status}">'
-            f'<span aria-hidden="true">{self.icon} </span>{html.escape(self.text)}</span>'
-        )
-        return {
-            MIME_TYPE: self.model_dump(mode="json"),
-            "text/html": badge,
-            "text/plain": str(self),
-        }
+        return {MIME_TYPE: self.model_dump(mode="json"), "text/plain": str(self)}
 
     def __str__(self) -> str:
         return f"[{self.kind} claim {self.claim}] {self.text}"

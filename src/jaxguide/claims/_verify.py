@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
 from typing import Any
 
 from jaxguide.claims._catalog import CLAIMS
@@ -23,7 +22,6 @@ __all__ = [
     "SITE_BUILD_ENV",
     "VERIFIED_MIME_TYPE",
     "check_strict",
-    "verdict_table",
     "verdicts",
     "verify",
 ]
@@ -120,26 +118,3 @@ def _glue_for_site(claim_id: str, verdict: Verdict, results: Results) -> None:
 def verdicts(results: Results) -> list[Verdict]:
     """The verdict of every claim on ``results``' suite, in the registry's order."""
     return [c.evaluate(results) for c in CLAIMS.values() if c.suite == results.suite]
-
-
-def verdict_table(results: Sequence[Results]) -> str:
-    """A Markdown table: each claim on these results' suites, its verdict on each of them.
-
-    >>> verdict_table([])
-    ''
-    """
-    suites = {r.suite for r in results}
-    claims = [c for c in CLAIMS.values() if c.suite in suites]
-    if not claims:
-        return ""
-    header = "| claim | kind | " + " | ".join(r.environment.hardware for r in results) + " |"
-    lines = [header, "|---|---|" + "---|" * len(results)]
-    for claim in claims:
-        cells = []
-        for r in results:
-            verdict = claim.evaluate(r if r.suite == claim.suite else None)
-            cells.append(f"{verdict.icon} {verdict.text}".replace("|", "\\|"))
-        lines.append(
-            f"| {claim.statement} (`{claim.id}`) | {claim.kind} | " + " | ".join(cells) + " |"
-        )
-    return "\n".join(lines)

@@ -8,13 +8,22 @@ to compare with rather than failing on a folder that only the site's source has.
 a suite; :data:`MEASUREMENTS` declares what each such page measurement produces.
 
 >>> from pathlib import Path
->>> stored_results(Path("no-such-folder"), "vmap-speed")
+>>> stored_results("vmap-speed", Path("no-such-folder"))
 no stored vmap-speed results here: no-such-folder is not a folder; ...
 []
 """
 
 from jaxguide.pages._measure import measure
 from jaxguide.pages._measurements import MEASUREMENTS, PageMeasurement, declare
-from jaxguide.pages._notebook import glue, stored_results
+from jaxguide.pages._notebook import glue, glue_figures, stored_folder, stored_results
 
-__all__ = ["MEASUREMENTS", "PageMeasurement", "declare", "glue", "measure", "stored_results"]
+__all__ = [
+    "MEASUREMENTS",
+    "PageMeasurement",
+    "declare",
+    "glue",
+    "glue_figures",
+    "measure",
+    "stored_folder",
+    "stored_results",
+]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 
-from jaxguide.results import Results, load_stored
+from jaxguide.results import STORED_RESULTS, Results, load_stored
 
-__all__ = ["glue", "stored_results"]
+__all__ = ["glue", "glue_figures", "stored_folder", "stored_results"]
 
 
 def glue(name: str, value: object, *, display: bool = False) -> None:
@@ -25,6 +26,32 @@ def glue(name: str, value: object, *, display: bool = False) -> None:
     myst_glue(name, value, display=display)
 
 
+def glue_figures(figures: Mapping[str, object]) -> None:
+    """Glue every figure a page quotes, each under its name; a mapping's figures are glued
+    under ``<name>_<figure>`` (so ``{"loop": {"min": 2.0}}`` glues ``loop_min``).
+
+    This is what a page's hidden cell does: one call, one mapping of named figures, each
+    computed where it is shown or by the claim that states it.
+    """
+    for name, value in _flatten(figures).items():
+        glue(name, value)
+
+
+def _flatten(figures: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+    """Nested figures under one flat name each.
+
+    >>> _flatten({"n": 3, "loop": {"min": 2.0, "at": {"batch": 8}}})
+    {'n': 3, 'loop_min': 2.0, 'loop_at_batch': 8}
+    """
+    flat: dict[str, object] = {}
+    for name, value in figures.items():
+        if isinstance(value, Mapping):
+            flat |= _flatten(value, prefix=f"{prefix}{name}_")
+        else:
+            flat[prefix + name] = value
+    return flat
+
+
 def _shown(value: object) -> str:
     """``value`` as a reader should see it: floats to four significant digits.
 
@@ -36,18 +63,36 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def stored_results(folder: Path, suite: str) -> list[Results]:
-    """The stored results of ``suite`` in ``folder`` (see :func:`~jaxguide.results.load_stored`).
+def stored_folder(start: Path | None = None) -> Path:
+    """The site's folder of stored results (:data:`~jaxguide.results.STORED_RESULTS`), found
+    from ``start`` (by default the current folder, a page's own when it runs) or a folder above
+    it; where there is none (a downloaded notebook), the path it would have under ``start``.
+
+    >>> stored_folder(Path("/")).as_posix()
+    '/docs/results/data'
+    """
+    start = (start or Path.cwd()).resolve()
+    relative = PurePosixPath(STORED_RESULTS)
+    for folder in (start, *start.parents):
+        if (folder / relative).is_dir():
+            return folder / relative
+    return start / relative
+
+
+def stored_results(suite: str, folder: Path | None = None) -> list[Results]:
+    """The stored results of ``suite`` (see :func:`~jaxguide.results.load_stored`), from
+    ``folder``, by default :func:`stored_folder`'s.
 
     The site keeps results measured elsewhere (a GPU runner) in its source, under
-    ``docs/results/data``. A downloaded notebook runs away from that folder: then there are
-    none to compare with, and this prints why and returns an empty list, so the page's tables
-    show this machine's run alone.
+    :data:`~jaxguide.results.STORED_RESULTS`. A downloaded notebook runs away from that
+    folder: then there are none to compare with, and this prints why and returns an empty
+    list, so the page's tables show this machine's run alone.
     """
+    folder = stored_folder() if folder is None else folder
     if not folder.is_dir():
         print(  # noqa: T201 - the notebook says why its tables have one column
             f"no stored {suite} results here: {folder} is not a folder; the site keeps them "
-            "in its source (docs/results/data), so only this run is shown"
+            f"in its source ({STORED_RESULTS}), so only this run is shown"
         )
         return []
     return load_stored(folder, suite)

@@ -33,12 +33,13 @@ from jaxguide.results._schema import (
     benchmark_variants,
     load_results,
 )
-from jaxguide.results._stored import differences, load_stored
+from jaxguide.results._stored import STORED_RESULTS, differences, load_stored
 
 __all__ = [
     "CONFIDENCE",
     "EXAMPLE_ENVIRONMENT",
     "SCHEMA",
+    "STORED_RESULTS",
     "Comparison",
     "Environment",
     "Memory",

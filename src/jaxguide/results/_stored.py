@@ -6,7 +6,11 @@ from pathlib import Path
 
 from jaxguide.results._schema import Results, load_results
 
-__all__ = ["differences", "load_stored"]
+__all__ = ["STORED_RESULTS", "differences", "load_stored"]
+
+STORED_RESULTS = "docs/results/data"
+"""Where the site keeps results measured elsewhere, relative to the project's root (a path
+with ``/``): the pages, the site's configuration and the tables that name it all read this."""
 
 
 def load_stored(folder: Path, suite: str | None = None) -> list[Results]:

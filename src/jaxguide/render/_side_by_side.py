@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from jaxguide.bench._caption import caption
-from jaxguide.bench._comparison import comparison_tables
-from jaxguide.bench._report import Table, format_seconds
-from jaxguide.results import Record, Results, Scalar, differences
+from jaxguide.render._caption import caption
+from jaxguide.render._comparison import comparison_tables
+from jaxguide.render._tables import Table, format_seconds
+from jaxguide.results import STORED_RESULTS, Record, Results, Scalar, differences
 
-__all__ = ["SideBySide", "records_table", "side_by_side"]
+__all__ = ["CodeColumns", "SideBySide", "code_columns", "records_table", "side_by_side"]
 
-HOW_TO_PRODUCE = """\
+HOW_TO_PRODUCE = f"""\
 ```console
 $ JAXGUIDE_JAX_EXTRA=cuda12 nox -s bench -- run all --profile full --backend gpu \\
-      --out docs/results/data/
+      --out {STORED_RESULTS}/
 ```
 """
 
@@ -90,9 +91,10 @@ def side_by_side(
     is named, with how to produce them: nothing is estimated, and nothing from another backend
     is relabelled.
 
-    >>> from jaxguide.bench import DEFAULT_METHOD, describe_environment
+    >>> from jaxguide.results import EXAMPLE_ENVIRONMENT, Method
     >>> now = Results(suite="s", suite_version=1, profile="quick",
-    ...               environment=describe_environment(), method=DEFAULT_METHOD)
+    ...               environment=EXAMPLE_ENVIRONMENT, method=Method(warmups=1, repeats=5,
+    ...               min_loop_s=0.02))
     >>> text = side_by_side(now).markdown
     >>> "this build" in text and "No gpu results yet" in text
     True
@@ -106,7 +108,7 @@ def side_by_side(
             parts.append(
                 f"No {backend} results yet for suite `{current.suite}`: a {backend} column "
                 f"appears once a results file measured on a {backend} is stored in "
-                "`docs/results/data/`. Nothing is estimated or relabelled from another backend. "
+                f"`{STORED_RESULTS}/`. Nothing is estimated or relabelled from another backend. "
                 f"To produce one on a machine with an NVIDIA GPU:\n\n{HOW_TO_PRODUCE}"
             )
     for label, results in zip(labels, (current, *stored), strict=True):
@@ -118,3 +120,28 @@ def side_by_side(
             f"{caption(results)._repr_html_()}\n\n:::\n"
         )
     return SideBySide("\n\n".join(parts) + "\n")
+
+
+@dataclass(frozen=True)
+class CodeColumns:
+    """Texts side by side, as HTML (what :func:`code_columns` returns)."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def code_columns(texts: Mapping[str, object]) -> CodeColumns:
+    """Texts (jaxprs, HLO) side by side, each under its name, in monospace; a long line
+    scrolls within its column.
+
+    >>> code_columns({"a": "x <y>", "b": 1})._repr_html_().count("<pre>")
+    2
+    """
+    columns = "".join(
+        f"<div><strong>{html.escape(name)}</strong><pre>{html.escape(_ANSI.sub('', str(text)))}"
+        "</pre></div>"
+        for name, text in texts.items()
+    )
+    return CodeColumns(f'<div class="jg-side-by-side">{columns}</div>')

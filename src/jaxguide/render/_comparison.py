@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from jaxguide.bench._report import Table, format_seconds
+from jaxguide.render._tables import Table, format_seconds
 from jaxguide.results import Record, Results, Threshold, compare, differences
 
 __all__ = ["SAME", "comparison_tables"]

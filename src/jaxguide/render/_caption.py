@@ -44,10 +44,9 @@ class Caption:
 def caption(results: Results, filename: str | None = None) -> Caption:
     """The provenance caption for ``results``, with the file behind it downloadable.
 
-    >>> from jaxguide.bench import describe_environment
-    >>> from jaxguide.results import Method, Results
+    >>> from jaxguide.results import EXAMPLE_ENVIRONMENT, Method, Results
     >>> r = Results(suite="demo", suite_version=1, profile="quick",
-    ...             environment=describe_environment(), method=Method(warmups=1, repeats=5,
+    ...             environment=EXAMPLE_ENVIRONMENT, method=Method(warmups=1, repeats=5,
     ...             min_loop_s=0.02))
     >>> print(caption(r).text())  # doctest: +ELLIPSIS
     Measured on: cpu (...)
