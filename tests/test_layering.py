@@ -1,6 +1,7 @@
 """The package's arrows run one way.
 
-results ← claims ← render; results ← bench → examples, mitigations; bench's CLI → render.
+results ← claims ← render; results ← bench → examples, mitigations; bench's CLI → render;
+pages → bench, claims (a page measures its own callables with the harness), never render.
 The harness measures and writes results: apart from its CLI, no module of it imports the
 rendering package, matplotlib, IPython or MyST, or writes HTML.
 """
@@ -40,7 +41,7 @@ def _loaded_after(module: str) -> set[str]:
         ("jaxguide.claims", "jaxguide.render"),
         ("jaxguide.render", "jaxguide.bench"),
         ("jaxguide.bench", "jaxguide.render"),
-        ("jaxguide.pages", "jaxguide.bench"),
+        ("jaxguide.bench", "jaxguide.pages"),
         ("jaxguide.pages", "jaxguide.render"),
         ("jaxguide.mitigations", "jaxguide.bench"),
         ("jaxguide.examples", "jaxguide.bench"),

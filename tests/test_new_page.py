@@ -53,7 +53,7 @@ def test_the_template_has_a_setup_cell_a_hidden_measuring_cell_and_a_table() -> 
     cells = [c for c in notebook.cells if c.cell_type == "code"]
     tags = [tuple(c.metadata.get("tags", ())) for c in cells]
     assert tags[0] == ("remove-cell",), "the first cell is the setup cell"
-    assert "from jaxguide.bench import" in cells[0].source
+    assert "from jaxguide.render import" in cells[0].source
     measuring = [t for c, t in zip(cells, tags, strict=True) if "measure(" in c.source]
     assert measuring == [("remove-cell",)]
     assert sum(t == ("remove-input",) for t in tags) == 2, "a table cell and a caption cell"

@@ -21,7 +21,7 @@ from jaxguide.render._charts import (
     timing_chart,
     variant_style,
 )
-from jaxguide.render._comparison import SAME, comparison_tables
+from jaxguide.render._comparison import SAME, comparison_grids, comparison_tables
 from jaxguide.render._figures import comparison_figures
 from jaxguide.render._side_by_side import (
     CodeColumns,
@@ -63,6 +63,7 @@ __all__ = [
     "claims_report",
     "code_columns",
     "comparison_figures",
+    "comparison_grids",
     "comparison_tables",
     "format_seconds",
     "measured_bandwidth",

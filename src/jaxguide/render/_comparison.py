@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from jaxguide.render._tables import Table, format_seconds
 from jaxguide.results import Record, Results, Threshold, compare, differences
 
-__all__ = ["SAME", "comparison_tables"]
+__all__ = ["SAME", "comparison_grids", "comparison_tables"]
 
 SAME = Threshold(at_least=1 / 1.1, at_most=1.1)
 """Two timings are "the same" when the ratio's whole interval lies within 10% of 1."""
@@ -47,6 +48,57 @@ def _memory_cells(base: Record | None, other: Record | None) -> list[str]:
     return [cell, f"{other.memory.temp_bytes / base.memory.temp_bytes:.3g}×"]
 
 
+@dataclass(frozen=True)
+class _Benchmark:
+    """One benchmark's records in every run, indexed by (variant, parameters)."""
+
+    name: str
+    indexed: list[dict[tuple[str, str], Record]]
+    keys: list[tuple[str, str]]
+    cells: Callable[[Record | None, Record | None], list[str]]
+    title: str
+    notes: list[str]
+
+
+def _benchmarks(runs: Sequence[Results], names: Sequence[str]) -> list[_Benchmark]:
+    suites = {r.suite for r in runs}
+    if len(suites) > 1:
+        raise ValueError(f"results of different suites: {', '.join(sorted(suites))}")
+    base, others = runs[0], runs[1:]
+    notes = [
+        f"{names[i + 1]}: {note}" for i, o in enumerate(others) for note in differences(o, base)
+    ]
+    backends = {r.environment.backend for r in runs}
+    found = []
+    for benchmark in dict.fromkeys(r.benchmark for run in runs for r in run.records):
+        indexed = [
+            {_key(r): r for r in run.select(benchmark) if r.timing or r.memory or r.status != "ok"}
+            for run in runs
+        ]
+        timed = any(r.timing is not None for rs in indexed for r in rs.values())
+        memory = any(r.memory is not None for rs in indexed for r in rs.values())
+        if not (timed or memory):
+            continue
+        table_notes = list(notes)
+        if memory and not timed and len(backends) > 1:
+            table_notes.append(
+                "XLA's memory analysis is the compiler's plan for each backend: bytes from "
+                "different backends are not directly comparable"
+            )
+        what = "median time per call" if timed else "XLA temporary memory"
+        found.append(
+            _Benchmark(
+                name=benchmark,
+                indexed=indexed,
+                keys=list(dict.fromkeys(k for rs in indexed for k in rs)),
+                cells=_timing_cells if timed else _memory_cells,
+                title=f"{benchmark}: {what}",
+                notes=table_notes,
+            )
+        )
+    return found
+
+
 def comparison_tables(
     base: Results, others: Sequence[Results], labels: Sequence[str] | None = None
 ) -> list[Table]:
@@ -59,48 +111,83 @@ def comparison_tables(
     """
     runs = [base, *others]
     names = list(labels) if labels else [r.environment.hardware for r in runs]
-    suites = {r.suite for r in runs}
-    if len(suites) > 1:
-        raise ValueError(f"results of different suites: {', '.join(sorted(suites))}")
-    notes = [
-        f"{names[i + 1]}: {note}" for i, o in enumerate(others) for note in differences(o, base)
-    ]
-    backends = {r.environment.backend for r in runs}
+    header = ["variant", "params", names[0]]
+    for name in names[1:]:
+        header += [name, f"÷ {names[0]}"]
     tables = []
-    for benchmark in dict.fromkeys(r.benchmark for run in runs for r in run.records):
-        indexed = [
-            {_key(r): r for r in run.select(benchmark) if r.timing or r.memory or r.status != "ok"}
-            for run in runs
-        ]
-        keys = list(dict.fromkeys(k for found in indexed for k in found))
-        timed = any(r.timing is not None for found in indexed for r in found.values())
-        memory = any(r.memory is not None for found in indexed for r in found.values())
-        if not (timed or memory):
-            continue
-        cells = _timing_cells if timed else _memory_cells
-        header = ["variant", "params", names[0]]
-        for name in names[1:]:
-            header += [name, f"÷ {names[0]}"]
+    for bench in _benchmarks(runs, names):
         rows = []
-        for key in keys:
-            b = indexed[0].get(key)
-            row = [key[0], key[1], cells(b, b)[0]]
-            for found in indexed[1:]:
-                row += cells(b, found.get(key))
+        for key in bench.keys:
+            b = bench.indexed[0].get(key)
+            row = [key[0], key[1], bench.cells(b, b)[0]]
+            for found in bench.indexed[1:]:
+                row += bench.cells(b, found.get(key))
             rows.append(tuple(row))
-        table_notes = list(notes)
-        if memory and not timed and len(backends) > 1:
-            table_notes.append(
-                "XLA's memory analysis is the compiler's plan for each backend: bytes from "
-                "different backends are not directly comparable"
-            )
-        what = "median time per call" if timed else "XLA temporary memory"
-        tables.append(
-            Table(
-                title=f"{benchmark}: {what}",
-                header=tuple(header),
-                rows=tuple(rows),
-                notes=tuple(table_notes),
-            )
-        )
+        tables.append(Table(bench.title, tuple(header), tuple(rows), tuple(bench.notes)))
+    return tables
+
+
+def _short_names(runs: Sequence[Results]) -> list[str]:
+    """Each run's backend, numbered where two runs share one: ``cpu``, ``gpu``, ``gpu 2``."""
+    seen: dict[str, int] = {}
+    names = []
+    for run in runs:
+        backend = run.environment.backend
+        seen[backend] = seen.get(backend, 0) + 1
+        names.append(backend if seen[backend] == 1 else f"{backend} {seen[backend]}")
+    return names
+
+
+def comparison_grids(
+    base: Results, others: Sequence[Results], labels: Sequence[str] | None = None
+) -> list[Table]:
+    """:func:`comparison_tables` folded for a page: one row per variant, one column per
+    parameter value (the batch, say), each cell stacking every run's figure, in order, each
+    other run's with its ratio to ``base`` and that ratio's interval.
+
+    >>> from jaxguide.results import EXAMPLE_ENVIRONMENT, Method, Timing
+    >>> def run(*medians):
+    ...     return Results(suite="s", suite_version=1, profile="quick",
+    ...                    environment=EXAMPLE_ENVIRONMENT,
+    ...                    method=Method(warmups=1, repeats=3, min_loop_s=0.0),
+    ...                    records=[Record(benchmark="add", variant="vmap", params={"batch": n},
+    ...                                    timing=Timing(first_call_s=1.0, samples_s=(m,), loops=1))
+    ...                             for n, m in zip((10, 100), medians)])
+    >>> (grid,) = comparison_grids(run(1e-5, 2e-5), [])
+    >>> grid.header, grid.rows
+    (('variant', 'batch 10', 'batch 100'), (('vmap', '10 µs', '20 µs'),))
+    >>> (grid,) = comparison_grids(run(1e-5, 2e-5), [run(5e-6, 2e-5)])
+    >>> grid.rows[0][1]
+    'cpu: 10 µs<br>cpu 2: 5.00 µs · 0.5× [0.5, 0.5] faster'
+    """
+    runs = [base, *others]
+    names = list(labels) if labels else [r.environment.hardware for r in runs]
+    short = _short_names(runs)
+    legend = (
+        []
+        if not others
+        else [
+            "Each cell: "
+            + "; ".join(f"{s}: {n}" for s, n in zip(short, names, strict=True))
+            + f". Ratios are to {short[0]}."
+        ]
+    )
+    tables = []
+    for bench in _benchmarks(runs, names):
+        variants = list(dict.fromkeys(variant for variant, _ in bench.keys))
+        columns = list(dict.fromkeys(params for _, params in bench.keys))
+        header = ("variant", *(c.replace("=", " ") or "—" for c in columns))
+        rows = []
+        for variant in variants:
+            row = [variant]
+            for params in columns:
+                b = bench.indexed[0].get((variant, params))
+                lines = []
+                for i, (name, found) in enumerate(zip(short, bench.indexed, strict=True)):
+                    figure, ratio = bench.cells(b, found.get((variant, params)))
+                    text = figure + (f" · {ratio}" if ratio and i else "")
+                    lines.append(f"{name}: {text}" if others else text)
+                row.append("<br>".join(lines))
+            rows.append(tuple(row))
+        tables.append(Table(bench.title, header, tuple(rows), (*legend, *bench.notes)))
     return tables

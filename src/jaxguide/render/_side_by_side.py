@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from jaxguide.render._caption import caption
-from jaxguide.render._comparison import comparison_tables
+from jaxguide.render._comparison import comparison_grids
 from jaxguide.render._tables import Table, format_seconds
 from jaxguide.results import STORED_RESULTS, Record, Results, Scalar, differences
 
@@ -85,8 +85,9 @@ def side_by_side(
 ) -> SideBySide:
     """This build's results and each stored file's in one table per benchmark, with ratios.
 
-    Each table's columns are the hardware (this build first), each other column followed by its
-    ratio to this build with a 95% interval (:func:`comparison_tables`); below, collapsed, every
+    Each table has a row per variant and a column per parameter value; each cell stacks every
+    hardware's figure (this build first), each other's with its ratio to this build and a 95%
+    interval (:func:`comparison_grids`); below, collapsed, every
     file's raw records and provenance caption. A backend in ``expect`` with no stored results
     is named, with how to produce them: nothing is estimated, and nothing from another backend
     is relabelled.
@@ -101,7 +102,7 @@ def side_by_side(
     """
     labels = [f"{current.environment.hardware}, this build"]
     labels += [f"{r.environment.hardware}, {r.environment.date[:10]}" for r in stored]
-    parts = [t._repr_markdown_() for t in comparison_tables(current, stored, labels)]
+    parts = [t._repr_markdown_() for t in comparison_grids(current, stored, labels)]
     have = {current.environment.backend, *(r.environment.backend for r in stored)}
     for backend in expect:
         if backend not in have:
