@@ -86,14 +86,17 @@ def timing_chart(
     benchmarks: Sequence[str] | None = None,
     variants: Sequence[str] = (),
     title: str = "Time per call against batch size (log-log; lower is faster)",
+    columns: int = 1,
 ) -> Any:
     """A log-log chart of median time per call against batch size, one panel per benchmark.
 
     Every variant is a line (only ``variants`` when given, in that order), in its own colour
-    and marker (:func:`variant_style`), with error bars from the first to the third quartile; several results files are
-    told apart by line style and their hardware in the legend. Drawn in the site's style
-    (:data:`CHART_STYLE`). Returns a :class:`matplotlib.figure.Figure`: write it with
-    :func:`chart_svg`, or ``fig.savefig("x.svg")``.
+    and marker (:func:`variant_style`), with error bars from the first to the third quartile;
+    several results files are told apart by line style and their hardware in the legend. The
+    panels stand in one column, each with its legend, or in ``columns`` columns sharing one
+    legend below. Drawn in the site's style (:data:`CHART_STYLE`). Returns a
+    :class:`matplotlib.figure.Figure`: write it with :func:`chart_svg`, or
+    ``fig.savefig("x.svg")``.
     """
     import matplotlib.style  # noqa: PLC0415 - only reports draw
     from matplotlib.figure import Figure  # noqa: PLC0415
@@ -101,20 +104,28 @@ def timing_chart(
     names = list(benchmarks or dict.fromkeys(b for r in runs for b in _timed_benchmarks(r)))
     if not names:
         raise ValueError("no timed records with a batch size to chart")
+    columns = max(1, min(columns, len(names)))
+    rows = -(-len(names) // columns)
     with matplotlib.style.context(CHART_STYLE):
-        fig = Figure(figsize=(7.0, 1.0 + 3.0 * len(names)), layout="constrained")
-        axes = fig.subplots(len(names), 1, squeeze=False)[:, 0]
-        for ax, benchmark in zip(axes, names, strict=True):
+        height = 1.0 + 3.0 * rows if columns == 1 else 1.6 + 2.6 * rows
+        fig = Figure(figsize=(7.0, height), layout="constrained")
+        grid = fig.subplots(rows, columns, squeeze=False)
+        for ax in grid.flat[len(names) :]:
+            ax.set_visible(False)
+        for ax, benchmark in zip(grid.flat, names, strict=False):
             for i, results in enumerate(runs):
                 _draw_variants(ax, results, benchmark, variants, _LINESTYLES[i % 4], len(runs))
-            ax.set(
-                xscale="log",
-                yscale="log",
-                title=benchmark,
-                xlabel="batch size (examples)",
-                ylabel="median time per call (s)",
-            )
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            ax.set(xscale="log", yscale="log", title=benchmark, xlabel="batch size (examples)")
+            if columns == 1:
+                ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        for ax in grid[:, 0]:
+            ax.set_ylabel("median time per call (s)")
+        if columns > 1:
+            labelled = {}
+            for ax in grid.flat[: len(names)]:
+                labelled.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+            ncols = 3 if len(runs) == 1 else 1
+            fig.legend(labelled.values(), labelled.keys(), loc="outside lower center", ncols=ncols)
         fig.suptitle(title)
     return fig
 

@@ -14,11 +14,12 @@ SAME = Threshold(at_least=1 / 1.1, at_most=1.1)
 """Two timings are "the same" when the ratio's whole interval lies within 10% of 1."""
 
 
+def _value(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def _key(record: Record) -> tuple[str, str]:
-    params = ", ".join(
-        f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}" for k, v in record.params.items()
-    )
-    return record.variant, params
+    return record.variant, ", ".join(f"{k}={_value(v)}" for k, v in record.params.items())
 
 
 def _verdict(ratio: float, outcome: str) -> str:
@@ -127,6 +128,41 @@ def comparison_tables(
     return tables
 
 
+def _column(records: Sequence[Record]) -> str:
+    """The parameter a grid's columns sweep: ``batch`` where there is one, else the one with
+    the most values."""
+    values: dict[str, set[str]] = {}
+    for r in records:
+        for k, v in r.params.items():
+            values.setdefault(k, set()).add(_value(v))
+    if "batch" in values:
+        return "batch"
+    return max(values, key=lambda k: len(values[k]), default="")
+
+
+def _labelled(records: Sequence[Record], column: str) -> set[tuple[str, str]]:
+    """The (variant, parameter) pairs a row must name: those that take several values at one
+    column (a chunk size that varies at each batch). One value per column (vmap's chunk, equal
+    to its batch) says nothing the column does not."""
+    seen: dict[tuple[str, str, str], set[str]] = {}
+    for r in records:
+        at = _value(r.params.get(column, ""))
+        for k, v in r.params.items():
+            if k != column:
+                seen.setdefault((r.variant, k, at), set()).add(_value(v))
+    return {(variant, k) for (variant, k, _), vs in seen.items() if len(vs) > 1}
+
+
+def _place(record: Record, column: str, labelled: set[tuple[str, str]]) -> tuple[str, str]:
+    """Where ``record`` sits in a grid whose columns sweep ``column``: (row, column) labels."""
+    rest = ", ".join(
+        f"{k}={_value(v)}" for k, v in record.params.items() if (record.variant, k) in labelled
+    )
+    label = record.variant + (f" ({rest})" if rest else "")
+    params = record.params
+    return label, (f"{column} {_value(params[column])}" if column in params else "—")
+
+
 def _short_names(runs: Sequence[Results]) -> list[str]:
     """Each run's backend, numbered where two runs share one: ``cpu``, ``gpu``, ``gpu 2``."""
     seen: dict[str, int] = {}
@@ -174,20 +210,29 @@ def comparison_grids(
     )
     tables = []
     for bench in _benchmarks(runs, names):
-        variants = list(dict.fromkeys(variant for variant, _ in bench.keys))
-        columns = list(dict.fromkeys(params for _, params in bench.keys))
-        header = ("variant", *(c.replace("=", " ") or "—" for c in columns))
+        records = {k: r for found in bench.indexed for k, r in found.items()}
+        column = _column(list(records.values()))
+        labelled = _labelled(list(records.values()), column)
+        places = {key: _place(records[key], column, labelled) for key in bench.keys}
+        rows_at = list(dict.fromkeys(row for row, _ in places.values()))
+        columns = list(dict.fromkeys(col for _, col in places.values()))
+        at = {place: key for key, place in places.items()}
         rows = []
-        for variant in variants:
-            row = [variant]
-            for params in columns:
-                b = bench.indexed[0].get((variant, params))
+        for row_label in rows_at:
+            row = [row_label]
+            for col in columns:
+                key = at.get((row_label, col))
+                if key is None:
+                    row.append("")
+                    continue
+                b = bench.indexed[0].get(key)
                 lines = []
                 for i, (name, found) in enumerate(zip(short, bench.indexed, strict=True)):
-                    figure, ratio = bench.cells(b, found.get((variant, params)))
+                    figure, ratio = bench.cells(b, found.get(key))
                     text = figure + (f" · {ratio}" if ratio and i else "")
                     lines.append(f"{name}: {text}" if others else text)
                 row.append("<br>".join(lines))
             rows.append(tuple(row))
+        header = ("variant", *columns)
         tables.append(Table(bench.title, header, tuple(rows), (*legend, *bench.notes)))
     return tables
