@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from jaxguide.claims import _memory, _microbatch, _parallel, _site, _transforms, _vmap_speed
+from jaxguide.claims import (
+    _autodiff,
+    _memory,
+    _microbatch,
+    _parallel,
+    _site,
+    _transforms,
+    _vmap_speed,
+)
 from jaxguide.claims._core import Claim
 
 __all__ = ["CLAIMS"]
@@ -27,6 +35,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_transforms.CLAIMS,
         *_parallel.CLAIMS,
         *_site.CLAIMS,
+        *_autodiff.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""
