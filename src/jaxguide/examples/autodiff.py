@@ -26,6 +26,7 @@ __all__ = [
     "hvp_rev_over_fwd",
     "hvp_rev_over_rev",
     "init_deep_mlp",
+    "mlp_layer",
     "naive_softplus",
     "stable_softplus",
 ]
@@ -52,7 +53,8 @@ def hvp_fwd_over_rev(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
     >>> hvp_fwd_over_rev(lambda x: jnp.sum(x**3), jnp.array([1.0, 2.0]), jnp.array([1.0, 0.0]))
     Array([6., 0.], dtype=float32)
     """
-    return jax.jvp(jax.grad(f), (x,), (v,))[1]
+    hv: jax.Array = jax.jvp(jax.grad(f), (x,), (v,))[1]
+    return hv
 
 
 def hvp_rev_over_fwd(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
@@ -61,7 +63,8 @@ def hvp_rev_over_fwd(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
     >>> hvp_rev_over_fwd(lambda x: jnp.sum(x**3), jnp.array([1.0, 2.0]), jnp.array([1.0, 0.0]))
     Array([6., 0.], dtype=float32)
     """
-    return jax.grad(lambda y: jax.jvp(f, (y,), (v,))[1])(x)
+    hv: jax.Array = jax.grad(lambda y: jax.jvp(f, (y,), (v,))[1])(x)
+    return hv
 
 
 def hvp_rev_over_rev(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
@@ -70,7 +73,8 @@ def hvp_rev_over_rev(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
     >>> hvp_rev_over_rev(lambda x: jnp.sum(x**3), jnp.array([1.0, 2.0]), jnp.array([1.0, 0.0]))
     Array([6., 0.], dtype=float32)
     """
-    return jax.grad(lambda y: jnp.vdot(jax.grad(f)(y), v))(x)
+    hv: jax.Array = jax.grad(lambda y: jnp.vdot(jax.grad(f)(y), v))(x)
+    return hv
 
 
 HVPS: dict[str, Callable[[Scalar, jax.Array, jax.Array], jax.Array]] = {
@@ -158,8 +162,15 @@ POLICIES: dict[str, Callable[..., Any] | None] = {
 """What the backward pass may keep from each layer's forward pass (``None``: no checkpoint)."""
 
 
-def _layer(h: jax.Array, layer: Layers) -> tuple[jax.Array, None]:
-    z = checkpoint_name(h @ layer["w"] + layer["b"][None, :], "preactivation")
+def mlp_layer(h: jax.Array, layer: Layers) -> tuple[jax.Array, None]:
+    """One tanh layer, shaped as a ``lax.scan`` body; its pre-activation is named
+    ``"preactivation"`` for :func:`jax.checkpoint_policies.save_only_these_names`.
+
+    >>> layer = {"w": jnp.eye(2), "b": jnp.zeros(2)}
+    >>> mlp_layer(jnp.zeros((1, 2)), layer)
+    (Array([[0., 0.]], dtype=float32), None)
+    """
+    z = checkpoint_name(h @ layer["w"] + layer["b"][None, :], "preactivation")  # type: ignore[no-untyped-call]
     return jnp.tanh(z), None
 
 
@@ -174,6 +185,6 @@ def deep_mlp_loss(layers: Layers, xs: jax.Array, policy: str = "no-checkpoint") 
     if policy not in POLICIES:
         raise ValueError(f"unknown policy {policy!r}: expected one of {', '.join(POLICIES)}")
     chosen = POLICIES[policy]
-    step = _layer if policy == "no-checkpoint" else jax.checkpoint(_layer, policy=chosen)
+    step = mlp_layer if policy == "no-checkpoint" else jax.checkpoint(mlp_layer, policy=chosen)
     h, _ = jax.lax.scan(step, xs, layers)
     return jnp.mean(h**2)
