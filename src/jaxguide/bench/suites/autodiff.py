@@ -44,7 +44,7 @@ __all__ = ["CHECKPOINT_SHAPE", "SUITE", "agreement_dims", "memory_dims", "time_d
 HESSIAN = "hessian"
 """The variant that forms the Hessian, then multiplies: ``jax.hessian(f)(x) @ v``."""
 
-CHECKPOINT_SHAPE = {"depth": 8, "width": 256, "batch": 256}
+CHECKPOINT_SHAPE = {"depth": 8, "width": 256, "batch": 128}
 """The deep MLP whose gradient is checkpointed: layers, units per layer, examples."""
 
 
