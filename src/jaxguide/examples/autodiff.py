@@ -31,9 +31,6 @@ __all__ = [
     "stable_softplus",
 ]
 
-Scalar = Callable[[jax.Array], jax.Array]
-"""A function of one vector with a scalar output."""
-
 
 def coupled_energy(x: jax.Array) -> jax.Array:
     """``logsumexp(sin(x)) + 0.05 * |x|²``: a scalar whose Hessian is dense.
@@ -47,7 +44,7 @@ def coupled_energy(x: jax.Array) -> jax.Array:
     return jax.nn.logsumexp(jnp.sin(x)) + 0.05 * jnp.vdot(x, x)
 
 
-def hvp_fwd_over_rev(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
+def hvp_fwd_over_rev(f: Callable[[jax.Array], jax.Array], x: jax.Array, v: jax.Array) -> jax.Array:
     """``H(x) @ v`` as the forward-mode derivative of ``grad(f)`` along ``v``.
 
     >>> hvp_fwd_over_rev(lambda x: jnp.sum(x**3), jnp.array([1.0, 2.0]), jnp.array([1.0, 0.0]))
@@ -57,7 +54,7 @@ def hvp_fwd_over_rev(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
     return hv
 
 
-def hvp_rev_over_fwd(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
+def hvp_rev_over_fwd(f: Callable[[jax.Array], jax.Array], x: jax.Array, v: jax.Array) -> jax.Array:
     """``H(x) @ v`` as the gradient of the directional derivative ``x -> f'(x; v)``.
 
     >>> hvp_rev_over_fwd(lambda x: jnp.sum(x**3), jnp.array([1.0, 2.0]), jnp.array([1.0, 0.0]))
@@ -67,7 +64,7 @@ def hvp_rev_over_fwd(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
     return hv
 
 
-def hvp_rev_over_rev(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
+def hvp_rev_over_rev(f: Callable[[jax.Array], jax.Array], x: jax.Array, v: jax.Array) -> jax.Array:
     """``H(x) @ v`` as the gradient of ``x -> grad(f)(x) · v``: reverse mode twice.
 
     >>> hvp_rev_over_rev(lambda x: jnp.sum(x**3), jnp.array([1.0, 2.0]), jnp.array([1.0, 0.0]))
@@ -77,7 +74,7 @@ def hvp_rev_over_rev(f: Scalar, x: jax.Array, v: jax.Array) -> jax.Array:
     return hv
 
 
-HVPS: dict[str, Callable[[Scalar, jax.Array, jax.Array], jax.Array]] = {
+HVPS: dict[str, Callable[..., jax.Array]] = {
     "fwd-over-rev": hvp_fwd_over_rev,
     "rev-over-fwd": hvp_rev_over_fwd,
     "rev-over-rev": hvp_rev_over_rev,
@@ -139,11 +136,7 @@ def _clip_bwd(limit: float, g: jax.Array) -> tuple[jax.Array, None]:
 clip_gradient.defvjp(_clip_fwd, _clip_bwd)
 
 
-Layers = dict[str, jax.Array]
-"""A stack of layers: ``w`` is ``(depth, width, width)``, ``b`` is ``(depth, width)``."""
-
-
-def init_deep_mlp(key: jax.Array, depth: int, width: int) -> Layers:
+def init_deep_mlp(key: jax.Array, depth: int, width: int) -> dict[str, jax.Array]:
     """``depth`` tanh layers of ``width`` units, stacked on a leading axis for ``lax.scan``.
 
     >>> jax.tree.map(jnp.shape, init_deep_mlp(jax.random.key(0), 3, 4))
@@ -162,7 +155,7 @@ POLICIES: dict[str, Callable[..., Any] | None] = {
 """What the backward pass may keep from each layer's forward pass (``None``: no checkpoint)."""
 
 
-def mlp_layer(h: jax.Array, layer: Layers) -> tuple[jax.Array, None]:
+def mlp_layer(h: jax.Array, layer: dict[str, jax.Array]) -> tuple[jax.Array, None]:
     """One tanh layer, shaped as a ``lax.scan`` body; its pre-activation is named
     ``"preactivation"`` for :func:`jax.checkpoint_policies.save_only_these_names`.
 
@@ -174,7 +167,9 @@ def mlp_layer(h: jax.Array, layer: Layers) -> tuple[jax.Array, None]:
     return jnp.tanh(z), None
 
 
-def deep_mlp_loss(layers: Layers, xs: jax.Array, policy: str = "no-checkpoint") -> jax.Array:
+def deep_mlp_loss(
+    layers: dict[str, jax.Array], xs: jax.Array, policy: str = "no-checkpoint"
+) -> jax.Array:
     """Mean square of the last layer's output, each layer checkpointed under ``POLICIES[policy]``.
 
     >>> layers = init_deep_mlp(jax.random.key(0), 2, 3)
