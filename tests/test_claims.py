@@ -73,6 +73,17 @@ def _same(r: Results) -> Results:
     return r
 
 
+def _every_against(benchmark: str, slow: tuple[str, ...], fast: str, ratio: float) -> Perturb:
+    """Each of ``slow`` takes ``ratio`` × ``fast``'s time at every point of ``benchmark``."""
+
+    def perturb(r: Results) -> Results:
+        for variant in slow:
+            r = set_ratio(r, benchmark, variant, fast, ratio)
+        return r
+
+    return perturb
+
+
 SPEED = ("add", "where", "mlp")
 
 # For every claim: a perturbation of real records under which it must hold, and one under
@@ -193,6 +204,22 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
     "vectorize-as-fast-as-vmap": (
         lambda r: set_ratio(r, "affine", "vectorize", "vmap", 1.0),
         lambda r: set_ratio(r, "affine", "vectorize", "vmap", 1.5),
+    ),
+    "hvp-forms-agree": (
+        _same,
+        lambda r: with_values(r, "hvp-agreement", "check", **{"rev-over-rev": 1e-3}),
+    ),
+    "hvp-memory-linear": (
+        _same,  # a Hessian no bigger at the largest dimension than at the one before bends it
+        lambda r: scaled_memory(r, "hvp-memory", "hessian", 1 / 16, dim=4096),
+    ),
+    "hvp-fwd-over-rev-cheapest": (
+        _every_against("hvp-time", ("rev-over-fwd", "rev-over-rev"), "fwd-over-rev", 2),
+        _every_against("hvp-time", ("rev-over-fwd", "rev-over-rev"), "fwd-over-rev", 1),
+    ),
+    "checkpoint-nothing-saveable-cuts-memory": (
+        _same,
+        lambda r: scaled_memory(r, "checkpoint", "nothing_saveable", 3),
     ),
 }
 

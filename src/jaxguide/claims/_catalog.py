@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from jaxguide.claims import (
+    _autodiff,
     _memory,
     _microbatch,
     _parallel,
@@ -36,6 +37,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_parallel.CLAIMS,
         *_site.CLAIMS,
         *_vectorize.CLAIMS,
+        *_autodiff.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

@@ -1,6 +1,15 @@
 """Reference implementations the pages import: one module per transformation."""
 
-from jaxguide.examples import grad, jit, parallel, vmap
+from jaxguide.examples import autodiff, grad, jit, parallel, vmap
 from jaxguide.examples._multiprocess import PortInUse, ProcessResult, launch_processes
 
-__all__ = ["PortInUse", "ProcessResult", "grad", "jit", "launch_processes", "parallel", "vmap"]
+__all__ = [
+    "PortInUse",
+    "ProcessResult",
+    "autodiff",
+    "grad",
+    "jit",
+    "launch_processes",
+    "parallel",
+    "vmap",
+]

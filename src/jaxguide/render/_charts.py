@@ -44,6 +44,11 @@ _VARIANTS: dict[str, tuple[str, str]] = {
     "jit_sharded": ("#999933", "d"),  # olive
     "op-by-op": ("#AA4499", "*"),  # purple
     "jit": ("#117733", "8"),  # green
+    # Paul Tol's high-contrast and vibrant schemes: the autodiff page's Hessian-vector products
+    "fwd-over-rev": ("#004488", "+"),  # dark blue
+    "rev-over-fwd": ("#DDAA33", "x"),  # ochre
+    "rev-over-rev": ("#BB5566", "1"),  # dark rose
+    "hessian": ("#EE3377", "2"),  # magenta
 }
 
 VARIANT_COLORS: dict[str, str] = {name: color for name, (color, _) in _VARIANTS.items()}

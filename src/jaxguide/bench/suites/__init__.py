@@ -2,14 +2,21 @@
 
 >>> from jaxguide.bench.suites import SUITES
 >>> sorted(SUITES)  # doctest: +NORMALIZE_WHITESPACE
-['parallel', 'site-demo', 'transforms-grad', 'transforms-jit', 'transforms-vmap',
+['autodiff', 'parallel', 'site-demo', 'transforms-grad', 'transforms-jit', 'transforms-vmap',
  'vmap-memory', 'vmap-speed']
 """
 
 from jaxguide.bench._suites import Suite
-from jaxguide.bench.suites import parallel, site_demo, transforms, vmap_memory, vmap_speed
+from jaxguide.bench.suites import (
+    autodiff,
+    parallel,
+    site_demo,
+    transforms,
+    vmap_memory,
+    vmap_speed,
+)
 
-__all__ = ["SUITES", "parallel", "site_demo", "transforms", "vmap_memory", "vmap_speed"]
+__all__ = ["SUITES", "autodiff", "parallel", "site_demo", "transforms", "vmap_memory", "vmap_speed"]
 
 SUITES: dict[str, Suite] = {
     suite.name: suite
@@ -19,6 +26,7 @@ SUITES: dict[str, Suite] = {
         *transforms.SUITES,
         parallel.SUITE,
         site_demo.SUITE,
+        autodiff.SUITE,
     )
 }
 """Every suite the CLI, the pages and CI can run, by name."""
