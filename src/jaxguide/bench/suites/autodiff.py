@@ -45,7 +45,7 @@ HESSIAN = "hessian"
 """The variant that forms the Hessian, then multiplies: ``jax.hessian(f)(x) @ v``."""
 
 CHECKPOINT_SHAPE = {"depth": 8, "width": 256, "batch": 128}
-"""The deep MLP whose gradient is checkpointed: layers, units per layer, examples."""
+"""The deep MLP whose gradient is checkpointed (layers, units per layer and examples)."""
 
 
 def agreement_dims(profile: Profile) -> tuple[int, ...]:
