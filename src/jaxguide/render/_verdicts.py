@@ -51,7 +51,8 @@ def verdict_badge(verdict: Verdict) -> Badge:
 
 
 def verdict_table(results: Sequence[Results]) -> str:
-    """A Markdown table: each claim on these results' suites, its verdict on each of them.
+    """A compact Markdown table: each claim on these results' suites, by id, and its verdict
+    on each of them (the claims report gives each claim's sentence).
 
     >>> verdict_table([])
     ''
@@ -60,8 +61,8 @@ def verdict_table(results: Sequence[Results]) -> str:
     claims = [c for c in CLAIMS.values() if c.suite in suites]
     if not claims:
         return ""
-    header = "| claim | kind | " + " | ".join(r.environment.hardware for r in results) + " |"
-    lines = [header, "|---|---|" + "---|" * len(results)]
+    header = "| claim | " + " | ".join(r.environment.hardware for r in results) + " |"
+    lines = [header, "|---|" + "---|" * len(results)]
     for claim in claims:
         cells = [
             str(verdict_badge(claim.evaluate(r if r.suite == claim.suite else None))).replace(
@@ -69,9 +70,7 @@ def verdict_table(results: Sequence[Results]) -> str:
             )
             for r in results
         ]
-        lines.append(
-            f"| {claim.statement} (`{claim.id}`) | {claim.kind} | " + " | ".join(cells) + " |"
-        )
+        lines.append(f"| `{claim.id}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
