@@ -154,3 +154,14 @@ def scaled_memory(
         return record.model_copy(update={"memory": memory})
 
     return results.model_copy(update={"records": tuple(change(r) for r in results.records)})
+
+
+def with_memory(results: Results, benchmark: str, variant: str, **fields: int) -> Results:
+    """``results`` with the memory analysis of ``benchmark``/``variant`` changed as given."""
+
+    def change(record: Record) -> Record:
+        if (record.benchmark, record.variant) != (benchmark, variant) or record.memory is None:
+            return record
+        return record.model_copy(update={"memory": record.memory.model_copy(update=fields)})
+
+    return results.model_copy(update={"records": tuple(change(r) for r in results.records)})

@@ -16,6 +16,7 @@ from factories import (
     set_first_call,
     set_ratio,
     timing,
+    with_memory,
     with_values,
     without,
 )
@@ -216,6 +217,18 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
     "hvp-fwd-over-rev-cheapest": (
         _every_against("hvp-time", ("rev-over-fwd", "rev-over-rev"), "fwd-over-rev", 2),
         _every_against("hvp-time", ("rev-over-fwd", "rev-over-rev"), "fwd-over-rev", 1),
+    ),
+    "cost-analysis-counts-matmul-flops": (
+        _same,
+        lambda r: with_values(r, "cost", "matmul", flops=1.0),
+    ),
+    "persistent-cache-speeds-first-call": (
+        lambda r: set_ratio(r, "persistent-cache", "off", "warm", 5),
+        lambda r: set_ratio(r, "persistent-cache", "off", "warm", 1),
+    ),
+    "donation-aliases-argument": (
+        _same,
+        lambda r: with_memory(r, "donation", "donated", alias_bytes=0),
     ),
     "checkpoint-nothing-saveable-cuts-memory": (
         _same,

@@ -13,7 +13,8 @@ __all__ = ["compiled_memory", "peak_bytes_in_use"]
 
 
 def compiled_memory(fn: Callable[..., Any], *args: Any) -> Memory:
-    """XLA's memory analysis of ``jax.jit(fn)`` compiled for ``args``; nothing is run.
+    """XLA's memory analysis of ``jax.jit(fn)`` compiled for ``args``; nothing is run. A
+    function jitted already is analysed with its own options (``donate_argnums``, say).
 
     ``args`` may be arrays or :class:`jax.ShapeDtypeStruct` s, so a batch too large for
     the device can still be analysed.
@@ -24,7 +25,8 @@ def compiled_memory(fn: Callable[..., Any], *args: Any) -> Memory:
     >>> m.argument_bytes, m.output_bytes
     (4000, 4000)
     """
-    compiled = jax.jit(fn).lower(*args).compile()
+    jitted = fn if hasattr(fn, "lower") else jax.jit(fn)
+    compiled = jitted.lower(*args).compile()
     stats = compiled.memory_analysis()
     if stats is None:  # a backend without an analysis: say so rather than report zeros
         raise NotImplementedError(f"{jax.default_backend()} reports no compiled memory analysis")

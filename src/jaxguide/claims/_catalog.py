@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from jaxguide.claims import (
     _autodiff,
+    _compilation,
     _memory,
     _microbatch,
     _parallel,
@@ -38,6 +39,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_site.CLAIMS,
         *_vectorize.CLAIMS,
         *_autodiff.CLAIMS,
+        *_compilation.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

@@ -126,11 +126,16 @@ def timing_chart(
         for ax in grid[:, 0]:
             ax.set_ylabel("median time per call (s)")
         if columns > 1:
-            labelled = {}
+            labelled: dict[str, Any] = {}
             for ax in grid.flat[: len(names)]:
                 labelled.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
             ncols = 3 if len(runs) == 1 else 1
-            fig.legend(labelled.values(), labelled.keys(), loc="outside lower center", ncols=ncols)
+            fig.legend(
+                list(labelled.values()),
+                list(labelled.keys()),
+                loc="outside lower center",
+                ncols=ncols,
+            )
         fig.suptitle(title)
     return fig
 

@@ -2,13 +2,14 @@
 
 >>> from jaxguide.bench.suites import SUITES
 >>> sorted(SUITES)  # doctest: +NORMALIZE_WHITESPACE
-['autodiff', 'parallel', 'site-demo', 'transforms-grad', 'transforms-jit', 'transforms-vmap',
+['autodiff', 'compilation', 'parallel', 'site-demo', 'transforms-grad', 'transforms-jit', 'transforms-vmap',
  'vmap-memory', 'vmap-speed']
 """
 
 from jaxguide.bench._suites import Suite
 from jaxguide.bench.suites import (
     autodiff,
+    compilation,
     parallel,
     site_demo,
     transforms,
@@ -16,7 +17,16 @@ from jaxguide.bench.suites import (
     vmap_speed,
 )
 
-__all__ = ["SUITES", "autodiff", "parallel", "site_demo", "transforms", "vmap_memory", "vmap_speed"]
+__all__ = [
+    "SUITES",
+    "autodiff",
+    "compilation",
+    "parallel",
+    "site_demo",
+    "transforms",
+    "vmap_memory",
+    "vmap_speed",
+]
 
 SUITES: dict[str, Suite] = {
     suite.name: suite
@@ -27,6 +37,7 @@ SUITES: dict[str, Suite] = {
         parallel.SUITE,
         site_demo.SUITE,
         autodiff.SUITE,
+        compilation.SUITE,
     )
 }
 """Every suite the CLI, the pages and CI can run, by name."""
