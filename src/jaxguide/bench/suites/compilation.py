@@ -26,7 +26,7 @@ from jaxguide.results import Record, Scalar, Timing
 __all__ = ["MATMUL", "SUITE", "UPDATE_SIZE"]
 
 MATMUL: dict[str, Scalar] = {"m": 256, "k": 512, "n": 128}
-"""The shapes of the product whose cost XLA estimates: (m, k) @ (k, n)."""
+"""The shapes of the product (m, k) @ (k, n) whose cost XLA estimates."""
 UPDATE_SIZE = 1 << 20
 """Elements of the float32 array the donation example updates."""
 
