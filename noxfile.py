@@ -63,7 +63,10 @@ def docs(session: nox.Session) -> None:
     env = dict(DEVICE_ENV)
     if args.out:  # its own execution cache, beside MyST-NB's jupyter_execute for that folder
         env["JAXGUIDE_CACHE_DIR"] = str(out.parent / ".jupyter_cache")
-    common = ["-b", args.builder, "-n", "-W", "--keep-going", "-T", str(DOCS), str(out), *rest]
+    # --no-color: with CI set Sphinx colours its log, and a failing claim's one line should
+    # read the same in a CI log as in a terminal, without escape codes.
+    common = ["-b", args.builder, "-n", "-W", "--keep-going", "-T", "--no-color"]
+    common += [str(DOCS), str(out), *rest]
     if args.serve:
         session.run("sphinx-autobuild", "--watch", "src/jaxguide", *common, env=env)
     else:

@@ -51,6 +51,7 @@ def build(src: Path, **env: str) -> subprocess.CompletedProcess[str]:
             "--keep-going",
             "-n",
             "-q",
+            "--no-color",  # CI=true makes Sphinx colour its output
             str(src),
             str(src / "_build"),
         ],
