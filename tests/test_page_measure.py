@@ -134,3 +134,24 @@ def test_agreement_needs_a_record_compared_with_its_reference() -> None:
     results = measure("vectorize", _calls(), benchmark="affine", claims=False)
     with pytest.raises(LookupError, match="was not compared with a reference"):
         agreement(results.record("affine", "vectorize"), rtol=1e-6)
+
+
+def test_observe_adds_its_facts_to_each_variants_values() -> None:
+    def size_of_output(fn: object, x: jax.Array) -> dict[str, float]:
+        assert callable(fn)
+        return {"output_size": float(fn(x).size)}
+
+    results = measure(
+        "vectorize",
+        _calls(),
+        benchmark="affine",
+        reference="vmap",
+        observe=size_of_output,
+        claims=False,
+    )
+    assert results.record("affine", "vmap").values == {"output_size": 12.0}
+    assert results.record("affine", "vectorize").values == {
+        "max_abs_diff": 0.0,
+        "reference_max_abs": 22.0,
+        "output_size": 12.0,
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ def measure(
     reference: str | None = None,
     memory: bool = False,
     params: Mapping[str, Scalar] | None = None,
+    observe: Callable[..., Mapping[str, Scalar]] | None = None,
     claims: bool = True,
 ) -> Results:
     """Time ``calls`` interleaved (and analyse their memory) as page measurement ``name``.
@@ -45,6 +46,8 @@ def measure(
     largest difference from the reference's outputs (``max_abs_diff``) and the reference's
     largest magnitude (``reference_max_abs``), which :func:`jaxguide.claims.agreement` reads.
     With ``memory``, each record holds XLA's memory analysis of its function (jitted).
+    With ``observe``, each record's values also hold what ``observe(fn, *args)`` returns for
+    its variant: other facts a claim reads, such as collectives counted in the compiled HLO.
 
     ``name`` must be declared in ``jaxguide/pages/_measurements.py`` with every
     ``benchmark/variant`` it produces, as a suite declares them; the results carry
@@ -62,6 +65,9 @@ def measure(
     def take() -> tuple[Record, ...]:
         timings = time_calls(calls, profile.method)
         values = _differences(calls, reference)
+        if observe is not None:
+            for variant, (fn, args) in calls.items():
+                values[variant] = {**values.get(variant, {}), **observe(fn, *args)}
         return tuple(
             Record(
                 benchmark=benchmark,
