@@ -234,6 +234,22 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         _same,
         lambda r: scaled_memory(r, "checkpoint", "nothing_saveable", 3),
     ),
+    "model-parallel-block-matches-one-device": (
+        _same,
+        lambda r: with_values(r, "mlp", "automatic", max_abs_diff=1e-3),
+    ),
+    "automatic-block-communicates-as-written": (
+        _same,  # the compiler gathering the hidden layer as well is more than was written
+        lambda r: with_values(r, "mlp", "automatic", **{"all-gather": 1}),
+    ),
+    "model-parallel-forms-as-fast": (
+        lambda r: set_ratio(r, "mlp", "automatic", "shard_map", 1.0),
+        lambda r: set_ratio(r, "mlp", "automatic", "shard_map", 2.0),
+    ),
+    "training-loops-agree-step-by-step": (
+        _same,
+        lambda r: with_values(r, "loop", "shard_map", max_abs_diff=1e-2),
+    ),
 }
 
 
@@ -392,3 +408,12 @@ def test_catalog_is_well_formed() -> None:
         assert claim.statement.endswith(".")
         if isinstance(claim, MeasuredClaim):
             assert 0 < claim.threshold.at_least < claim.threshold.at_most
+
+
+def test_communication_claims_do_not_apply_on_one_device() -> None:
+    real = fixture("meshes-block")
+    env = real.environment.model_copy(update={"device_count": 1})
+    one_device = real.model_copy(update={"environment": env})
+    for claim_id in ("automatic-block-communicates-as-written", "model-parallel-forms-as-fast"):
+        assert verify(claim_id, one_device).status == "not-applicable"
+    assert verify("model-parallel-block-matches-one-device", one_device).status == "holds"

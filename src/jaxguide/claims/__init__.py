@@ -25,7 +25,14 @@ from jaxguide.claims._core import (
     largest,
 )
 from jaxguide.claims._memory import mib, temp_by_params
-from jaxguide.claims._predicates import NEAR, NearThreshold, agree, agreement, timing_pair
+from jaxguide.claims._predicates import (
+    NEAR,
+    NearThreshold,
+    agree,
+    agreement,
+    agreements,
+    timing_pair,
+)
 from jaxguide.claims._verify import (
     RESULTS_MIME_TYPE,
     SITE_BUILD_ENV,
@@ -55,6 +62,7 @@ __all__ = [
     "VerdictStatus",
     "agree",
     "agreement",
+    "agreements",
     "check_strict",
     "largest",
     "mib",

@@ -8,6 +8,7 @@ from jaxguide.claims import (
     _autodiff,
     _compilation,
     _memory,
+    _meshes,
     _microbatch,
     _parallel,
     _site,
@@ -40,6 +41,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_vectorize.CLAIMS,
         *_autodiff.CLAIMS,
         *_compilation.CLAIMS,
+        *_meshes.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

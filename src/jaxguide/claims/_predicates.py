@@ -12,6 +12,7 @@ in the verdict's figure and as a :class:`NearThreshold` warning.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -19,7 +20,7 @@ from numpy.typing import ArrayLike
 from jaxguide.claims._core import Evidence, Pair
 from jaxguide.results import NotMeasured, Record, Results
 
-__all__ = ["NEAR", "NearThreshold", "agree", "agreement", "timing_pair"]
+__all__ = ["NEAR", "NearThreshold", "agree", "agreement", "agreements", "timing_pair"]
 
 NEAR = 10.0
 """A difference more than 1/NEAR of its tolerance is close enough to it to be flagged."""
@@ -57,6 +58,23 @@ def agreement(record: Record, *, rtol: float, atol: float = 0.0) -> Evidence:
             f"{record.benchmark}/{record.variant} was not compared with a reference variant"
         )
     return _judge(float(values["max_abs_diff"]), float(values["reference_max_abs"]), rtol, atol)
+
+
+def agreements(
+    results: Results, benchmark: str, variants: Sequence[str], *, rtol: float, atol: float = 0.0
+) -> Evidence:
+    """:func:`agreement` of each of ``variants``: holds if all do; the figure is the worst's.
+
+    The worst is the first that fails, or else the one with the largest difference.
+    """
+    found = {v: agreement(results.record(benchmark, v), rtol=rtol, atol=atol) for v in variants}
+    failing = [v for v, e in found.items() if not e.holds]
+    worst = failing[0] if failing else max(found, key=lambda v: found[v].values["max_abs_diff"])
+    return Evidence(
+        holds=not failing,
+        figure=f"{worst}: {found[worst].figure}",
+        values={f"{v}.max_abs_diff": e.values["max_abs_diff"] for v, e in found.items()},
+    )
 
 
 def timing_pair(

@@ -51,6 +51,23 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
     (
         # declare(name, version, page, then each "benchmark/variant" it produces)
         declare("vectorize", 1, "transforms/vectorize", "affine/vectorize", "affine/vmap"),
+        declare(
+            "meshes-block",
+            1,
+            "transforms/meshes",
+            "mlp/one_device",
+            "mlp/shard_map",
+            "mlp/automatic",
+        ),
+        declare(
+            "meshes-training",
+            1,
+            "transforms/meshes",
+            "loop/one_device",
+            "loop/pmap",
+            "loop/shard_map",
+            "loop/jit",
+        ),
     )
 )
 """Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""
