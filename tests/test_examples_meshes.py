@@ -46,7 +46,7 @@ def test_inputs_are_laid_out_for_model_parallelism() -> None:
         P(None, "model"),
         P("model", None),
     )
-    assert w1.shape == (32, 128)
+    assert w1.shape == (32, 64)
 
 
 @pytest.mark.parametrize("form", [mlp_block_shard_map, mlp_block_automatic])

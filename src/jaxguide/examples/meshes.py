@@ -72,9 +72,9 @@ BLOCK_SPECS = (P("data", None), P(None, "model"), P("model", None))
 
 
 def block_inputs(mesh: Mesh, rows: int = 64, width: int = 256) -> tuple[Array, Array, Array]:
-    """``x``, ``w1``, ``w2`` (hidden layer four times ``width``), placed as :data:`BLOCK_SPECS`."""
+    """``x``, ``w1``, ``w2`` (hidden layer twice ``width``), placed as :data:`BLOCK_SPECS`."""
     kx, k1, k2 = jax.random.split(jax.random.key(0), 3)
-    shapes = [(rows, width), (width, 4 * width), (4 * width, width)]
+    shapes = [(rows, width), (width, 2 * width), (2 * width, width)]
     arrays = [
         jax.random.normal(k, s) / s[0] ** 0.5 for k, s in zip((kx, k1, k2), shapes, strict=False)
     ]
