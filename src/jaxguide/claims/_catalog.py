@@ -10,6 +10,7 @@ from jaxguide.claims import (
     _memory,
     _microbatch,
     _parallel,
+    _profiling,
     _site,
     _transforms,
     _vectorize,
@@ -40,6 +41,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_vectorize.CLAIMS,
         *_autodiff.CLAIMS,
         *_compilation.CLAIMS,
+        *_profiling.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

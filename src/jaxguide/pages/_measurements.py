@@ -51,6 +51,7 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
     (
         # declare(name, version, page, then each "benchmark/variant" it produces)
         declare("vectorize", 1, "transforms/vectorize", "affine/vectorize", "affine/vmap"),
+        declare("profiling", 1, "performance/profiling", "step/op-by-op", "step/jit"),
     )
 )
 """Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""
