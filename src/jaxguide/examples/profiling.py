@@ -125,9 +125,9 @@ class StepProfile:
     launches: int
     """Compiled programs launched."""
     inside_us: float
-    """Time inside launches (which do not overlap: the host thread makes them one by one)."""
+    """Time inside launches in µs; they do not overlap, as one thread makes them one by one."""
     outside_us: float
-    """The rest of the step: Python, and JAX's work before and after each launch."""
+    """The rest of the step in µs, for Python and for JAX's work before and after each launch."""
 
 
 def _host(spans: Sequence[Span], step: Span, starts: str) -> list[Span]:
