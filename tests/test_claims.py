@@ -261,10 +261,6 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         _traced_steps("op-by-op", outside_s=5e-3, inside_s=1e-3),
         _traced_steps("op-by-op", outside_s=1e-3, inside_s=1e-3),
     ),
-    "profile-jit-inside-program": (
-        _traced_steps("jit", outside_s=3e-5, inside_s=9e-5),
-        _traced_steps("jit", outside_s=9e-5, inside_s=3e-5),
-    ),
 }
 
 

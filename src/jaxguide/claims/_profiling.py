@@ -88,13 +88,4 @@ CLAIMS = (
         predicate=step_seconds("op-by-op", "outside_s", "inside_s"),
         threshold=Threshold(at_least=2),
     ),
-    MeasuredClaim(
-        id="profile-jit-inside-program",
-        statement="Jitted, a traced step spends longer inside its compiled program than "
-        "outside it.",
-        suite="profiling",
-        reads=benchmark_variants("step/jit"),
-        predicate=step_seconds("jit", "inside_s", "outside_s"),
-        threshold=Threshold(at_least=1),
-    ),
 )
