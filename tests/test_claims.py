@@ -85,6 +85,21 @@ def _every_against(benchmark: str, slow: tuple[str, ...], fast: str, ratio: floa
     return perturb
 
 
+def _traced_steps(variant: str, outside_s: float, inside_s: float) -> Perturb:
+    """Every traced step of ``variant`` spent ``outside_s`` outside launches, ``inside_s`` in."""
+
+    def perturb(r: Results) -> Results:
+        steps = int(r.record("step", variant).values["steps"])
+        per_step = {
+            f"{fact}/{i}": s
+            for fact, s in (("outside_s", outside_s), ("inside_s", inside_s))
+            for i in range(steps)
+        }
+        return with_values(r, "step", variant, **per_step)
+
+    return perturb
+
+
 SPEED = ("add", "where", "mlp")
 
 # For every claim: a perturbation of real records under which it must hold, and one under
@@ -249,6 +264,18 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
     "training-loops-agree-step-by-step": (
         _same,
         lambda r: with_values(r, "loop", "shard_map", max_abs_diff=1e-2),
+    ),
+    "profile-one-launch-per-dispatch": (
+        _same,
+        lambda r: with_values(r, "step", "jit", **{"launches/0": 2}),
+    ),
+    "profile-jit-step-faster": (
+        lambda r: set_ratio(r, "step", "op-by-op", "jit", 20),
+        lambda r: set_ratio(r, "step", "op-by-op", "jit", 5),
+    ),
+    "profile-op-by-op-outside-programs": (
+        _traced_steps("op-by-op", outside_s=5e-3, inside_s=1e-3),
+        _traced_steps("op-by-op", outside_s=1e-3, inside_s=1e-3),
     ),
 }
 

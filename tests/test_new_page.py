@@ -42,7 +42,7 @@ def test_new_page_copies_the_template_and_lists_it_in_its_toctree(docs: Path) ->
     front = yaml.safe_load(page.split("---")[1])
     assert front["kernelspec"]["name"] == "python3"
     index = (docs / "index.md").read_text()
-    assert "performance/vmap-memory\nperformance/jvp-basics\n```" in index
+    assert "performance/profiling\nperformance/jvp-basics\n```" in index
     assert index.count("jvp-basics") == 1
     assert any("_measurements.py" in s for s in steps)
     assert any("_catalog.py" in s for s in steps)

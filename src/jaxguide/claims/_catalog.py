@@ -11,6 +11,7 @@ from jaxguide.claims import (
     _meshes,
     _microbatch,
     _parallel,
+    _profiling,
     _site,
     _transforms,
     _vectorize,
@@ -42,6 +43,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_autodiff.CLAIMS,
         *_compilation.CLAIMS,
         *_meshes.CLAIMS,
+        *_profiling.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

@@ -68,6 +68,7 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
             "loop/shard_map",
             "loop/jit",
         ),
+        declare("profiling", 1, "performance/profiling", "step/op-by-op", "step/jit"),
     )
 )
 """Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""

@@ -45,6 +45,7 @@ from jaxguide.render._tables import (
     timing_table,
     values_table,
 )
+from jaxguide.render._timeline import timeline_chart
 from jaxguide.render._verdicts import Badge, claims_report, verdict_badge, verdict_table
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "records_table",
     "report",
     "side_by_side",
+    "timeline_chart",
     "timing_chart",
     "timing_table",
     "values_table",

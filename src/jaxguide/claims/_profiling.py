@@ -1,0 +1,91 @@
+"""Claims of the profiling page, read from the trace and timings it measures (``profiling``).
+
+The page traces each variant of a training step for a few steps and records, with the
+variant's timing, each step's counts and seconds as
+:func:`jaxguide.examples.profiling.step_facts` writes them: ``steps``, then ``launches/i``,
+``dispatches/i``, ``inside_s/i`` and ``outside_s/i`` for step ``i``. A measured claim takes the
+steps' seconds as its samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim
+from jaxguide.claims._predicates import timing_pair
+from jaxguide.results import NotMeasured, Record, Results, Threshold, benchmark_variants
+
+__all__ = ["CLAIMS"]
+
+STEPS = benchmark_variants("step/op-by-op", "step/jit")
+
+
+def per_step(record: Record, fact: str) -> list[float]:
+    """Each traced step's ``fact`` (``fact/0``, ``fact/1``, ...) from ``record``'s values."""
+    steps = int(record.values.get("steps", 0))
+    if not steps:
+        raise NotMeasured(f"{record.benchmark}/{record.variant} holds no traced steps")
+    return [float(record.values[f"{fact}/{i}"]) for i in range(steps)]
+
+
+def one_launch_per_dispatch(results: Results) -> Evidence:
+    """Every step launched one program per jitted call: one under jit, many op by op."""
+    found = {}
+    for variant in ("jit", "op-by-op"):
+        record = results.record("step", variant)
+        found[variant] = (per_step(record, "launches"), per_step(record, "dispatches"))
+    (jit, jit_calls), (ops, op_calls) = found["jit"], found["op-by-op"]
+    steps = f"in each of {len(ops)} steps" if len(ops) == len(jit) else "per step"
+    return Evidence(
+        holds=jit == jit_calls and set(jit) == {1} and ops == op_calls and min(ops) > 1,
+        figure=f"jit: {_span(jit)} launch for {_span(jit_calls)} jitted call; op-by-op: "
+        f"{_span(ops)} launches for {_span(op_calls)} operations, {steps}",
+        values={"jit_launches": max(jit), "op_by_op_launches": min(ops)},
+    )
+
+
+def _span(counts: list[float]) -> str:
+    """``"38"``, or ``"36–38"`` when the steps differ."""
+    low, high = int(min(counts)), int(max(counts))
+    return f"{low}" if low == high else f"{low}–{high}"
+
+
+def step_seconds(variant: str, longer: str, shorter: str) -> Callable[[Results], dict[str, Pair]]:
+    """A predicate pairing ``variant``'s steps' seconds ``longer`` (``inside_s`` or
+    ``outside_s``) with their seconds ``shorter``, the side expected to take less."""
+
+    def pairs(results: Results) -> dict[str, Pair]:
+        record = results.record("step", variant)
+        label = f"{variant}, {longer[:-2]} launches over {shorter[:-2]}"
+        return {label: (per_step(record, longer), per_step(record, shorter))}
+
+    return pairs
+
+
+CLAIMS = (
+    StrictClaim(
+        id="profile-one-launch-per-dispatch",
+        statement="In the trace, every step launches one compiled program for each jitted "
+        "call it makes: one per step under jit, one per operation, many per step, without.",
+        suite="profiling",
+        reads=STEPS,
+        predicate=one_launch_per_dispatch,
+    ),
+    MeasuredClaim(
+        id="profile-jit-step-faster",
+        statement="The jitted training step is at least ten times as fast as the unjitted one.",
+        suite="profiling",
+        reads=STEPS,
+        predicate=lambda r: timing_pair(r, "step", "op-by-op", "jit"),
+        threshold=Threshold(at_least=10),
+    ),
+    MeasuredClaim(
+        id="profile-op-by-op-outside-programs",
+        statement="Unjitted, a traced step spends at least twice as long outside compiled "
+        "programs as inside them.",
+        suite="profiling",
+        reads=benchmark_variants("step/op-by-op"),
+        predicate=step_seconds("op-by-op", "outside_s", "inside_s"),
+        threshold=Threshold(at_least=2),
+    ),
+)
