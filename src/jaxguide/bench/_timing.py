@@ -122,8 +122,9 @@ def count_compiles() -> Iterator[CompileCount]:
 
     >>> import jax, jax.numpy as jnp
     >>> f = jax.jit(lambda x: x * 2)
+    >>> x3, x4 = jnp.ones(3), jnp.ones(4)  # made outside: creating them compiles too
     >>> with count_compiles() as c:
-    ...     _ = f(jnp.ones(3)), f(jnp.ones(3)), f(jnp.ones(4))
+    ...     _ = f(x3), f(x3), f(x4)
     >>> c.count
     2
     """
