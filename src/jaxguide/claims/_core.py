@@ -237,11 +237,16 @@ class Verdict(BaseModel):
         'inconclusive on cpu: 1.05× [0.92, 1.21]; threshold ≥ 1.1×'
         >>> Verdict(claim="c", kind="measured", status="not-measured").text
         'not yet measured'
+        >>> Verdict(claim="c", kind="strict", status="not-applicable", backend="cpu",
+        ...         figure="one device: nothing to communicate").text
+        'does not apply on cpu: one device: nothing to communicate'
         """
         if self.status == "not-measured":
             return "not yet measured" + (f": {self.figure}" if self.figure else "")
-        if self.status == "not-applicable":
-            return f"not meant for {self.backend}" + (f": {self.figure}" if self.figure else "")
+        if self.status == "not-applicable":  # with a reason from the predicate, or for a backend
+            if self.figure:
+                return f"does not apply on {self.backend}: {self.figure}"
+            return f"not meant for {self.backend}"
         return f"{_WORDS[self.status]} on {self.backend}: {self.figure}"
 
     def comparison(self, label: str | None = None) -> Comparison:
