@@ -29,10 +29,12 @@ def test_a_cell_that_raises_fails_the_build(site: Path) -> None:
     assert "broken" in result.stderr
 
 
+RAISING = "```{code-cell} ipython3\n:tags: [raises-exception]\n\n%s\n```\n"
+
+
 def test_a_cell_tagged_to_raise_must_raise(site: Path) -> None:
-    raising = "```{code-cell} ipython3\n:tags: [raises-exception]\n\n%s\n```\n"
-    page(site, "raises", "Raises", cell("x = 1"), raising % "1 / 0")
-    page(site, "quiet", "Quiet", cell("x = 1"), cell("y = 2"), raising % "1 / 1")
+    page(site, "raises", "Raises", cell("x = 1"), RAISING % "1 / 0")
+    page(site, "quiet", "Quiet", cell("x = 1"), cell("y = 2"), RAISING % "1 / 1")
     index(site, "raises", "quiet")
     result = build(site)
     assert result.returncode != 0
@@ -265,13 +267,22 @@ def test_a_claim_without_a_verdict_on_its_page_is_an_error(site: Path) -> None:
 def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     a, b = tmp_path / "a.log", tmp_path / "b.log"
     page(site, "a", "A", counter(a))
-    page(site, "b", "B", counter(b))
+    page(site, "b", "B", counter(b), RAISING % "1 / 0", prose="Division fails.\n")
     index(site, "a", "b")
     assert build(site).returncode == 0
     assert (runs(a), runs(b)) == (1, 1)
 
     assert build(site).returncode == 0  # nothing changed: nothing executes
     assert (runs(a), runs(b)) == (1, 1)
+
+    # prose edited on a page whose cell must raise: read from the cache, its error with it
+    page(site, "b", "B", counter(b), RAISING % "1 / 0", prose="Division by zero fails.\n")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b)) == (1, 1)
+    executed = json.loads((site / "jupyter_execute" / "b.ipynb").read_text())
+    *_, raised = (c for c in executed["cells"] if c["cell_type"] == "code")
+    assert [o["ename"] for o in raised["outputs"]] == ["ZeroDivisionError"]
 
     page(site, "a", "A", counter(a), cell("y = 2"))  # one page changed: only it executes
     assert build(site).returncode == 0

@@ -9,6 +9,7 @@
   (``claims-report``, ``claims.json``), :mod:`~jaxguide_site.render` (badges and tables).
 - :mod:`~jaxguide_site.execution`: the ``execution-summary`` directive.
 - :mod:`~jaxguide_site.blocks`: ``{given}``, ``snippet``, ``not-run``.
+- :mod:`~jaxguide_site.cached`: a page's executed notebook keeps its cached outputs.
 - :mod:`~jaxguide_site.raising`: a cell tagged ``raises-exception`` must raise.
 - :mod:`~jaxguide_site.mathjax`: MathJax served with the site.
 - :mod:`~jaxguide_site.download`: each page offered as a notebook.
@@ -25,6 +26,7 @@ from sphinx.application import Sphinx
 
 from jaxguide_site import (
     blocks,
+    cached,
     claims,
     download,
     execution,
@@ -77,6 +79,7 @@ JOBS = (
     report,
     execution,
     blocks,
+    cached,
     raising,
     mathjax,
     download,

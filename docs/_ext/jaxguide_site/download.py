@@ -14,6 +14,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from jaxguide_site.cached import executed_notebook
+
 SOLUTION_TAG = "solution"
 """The cell tag of a practical's solution, left out of the notebook a page offers."""
 
@@ -124,7 +126,7 @@ def _offer_notebook(
 ) -> None:
     """Offer the page as a notebook (:func:`downloadable`) in the theme's download menu."""
     del templatename, doctree
-    executed = Path(app.env.mystnb_config.output_folder) / f"{pagename}.ipynb"
+    executed = executed_notebook(app, pagename)
     if not executed.exists():
         return
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"

@@ -7,12 +7,13 @@ fails would pass just the same once it stopped failing.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from docutils import nodes
 from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.application import Sphinx
 from sphinx.util import logging
+
+from jaxguide_site.cached import executed_notebook
 
 logger = logging.getLogger(__name__)
 
@@ -20,15 +21,14 @@ logger = logging.getLogger(__name__)
 def check_raising_cells(app: Sphinx, doctree: nodes.document) -> None:
     """Warn for each cell tagged ``raises-exception`` that did not raise.
 
-    Reads the executed notebook that MyST-NB writes for the page; pages it did not execute
-    are skipped.
+    Reads the page's executed notebook (:mod:`jaxguide_site.cached`); pages MyST-NB did not
+    execute are skipped.
     """
     del doctree
     docname = app.env.docname
     if not NbMetadataCollector.get_doc_data(app.env).get(docname, {}).get("exec_data"):
         return
-    executed = Path(app.env.mystnb_config.output_folder) / f"{docname}.ipynb"
-    notebook = json.loads(executed.read_text())
+    notebook = json.loads(executed_notebook(app, docname).read_text(encoding="utf-8"))
     lines = notebook["metadata"].get("source_map", [])
     code = 0
     for index, cell in enumerate(notebook["cells"]):
