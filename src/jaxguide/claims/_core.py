@@ -93,6 +93,8 @@ class _Claim:
     """The suite whose results the predicate reads."""
     reads: frozenset[tuple[str, str]]
     """The (benchmark, variant) pairs the predicate reads; it sees no other record."""
+    falsified_by: str = ""
+    """The observation, on some real hardware, that would make the claim false."""
     source: str = "jaxguide"
     """Where the claim comes from, a seed text or the site itself."""
     backends: tuple[str, ...] = ()
