@@ -23,6 +23,6 @@ def _doctest_namespace(doctest_namespace: dict[str, object]) -> None:
 
 @pytest.fixture(autouse=True)
 def _strict_jax() -> object:
-    """Rank promotion raises in every test and doctest, as STYLE asks."""
+    """Rank promotion raises in every test and doctest (a silent broadcast hides a shape bug)."""
     with jax.numpy_rank_promotion("raise"):
         yield

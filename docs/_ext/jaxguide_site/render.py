@@ -2,7 +2,7 @@
 
 The badge is :func:`jaxguide.render.verdict_badge` (icon, words and classes, the same a
 notebook or the CLI shows) as a docutils node; rows come from
-:func:`jaxguide_site.claims.claim_rows`.
+:func:`jaxguide_site.report.claim_rows`.
 """
 
 from __future__ import annotations
