@@ -1,4 +1,4 @@
-"""The front page shows: the lead chart first, cards for the sections, the seeds' verdicts."""
+"""The front page shows: where to start, the lead chart, cards for the sections, the seeds' verdicts."""
 
 from __future__ import annotations
 
@@ -16,18 +16,30 @@ def front(html_dir: Path) -> Any:
     return BeautifulSoup((html_dir / "index.html").read_text(), "html.parser").find("article")
 
 
-def test_the_lead_chart_comes_first_with_its_caption_and_provenance(front: Any) -> None:
+def test_start_here_opens_the_page_then_the_lead_chart_with_its_caption(front: Any) -> None:
+    first_section, measured = front.find_all("h2")[:2]
+    assert first_section.get_text(strip=True).startswith("Start here")
+    start = first_section.find_parent("section")
+    assert "pip install jax" in start.get_text()
+    path = [a["href"] for a in start.find("ol").find_all("a", href=True)]
+    assert path[:4] == [
+        "start/numpy.html",
+        "transforms/jit.html",
+        "transforms/grad.html",
+        "transforms/vmap.html",
+    ]
     figure = front.find("figure")
     assert figure is not None
-    first_section = front.find("h2")
-    assert first_section in figure.find_all_next("h2"), "the chart leads the page"
+    assert figure.find_parent("section") is measured.find_parent("section"), "chart follows"
+    second_section = measured.find_next("h2")
+    assert second_section in figure.find_all_next("h2")
     image = figure.find("img")
     assert image["src"].endswith(".svg")
     assert image.get("alt")
     assert "measured by this build" in figure.find("figcaption").get_text()
     provenance = figure.find_next(class_="jg-provenance")
     assert provenance is not None
-    assert first_section in provenance.find_all_next("h2")
+    assert second_section in provenance.find_all_next("h2")
     assert "vmap-speed" in provenance.get_text()
 
 
@@ -38,7 +50,7 @@ def test_every_section_has_a_card_linking_its_pages(front: Any, html_dir: Path) 
     pages = {
         p.relative_to(html_dir).as_posix()
         for p in html_dir.glob("*/*.html")
-        if p.parent.name in {"transforms", "performance", "results", "reference", "about"}
+        if p.parent.name in {"start", "transforms", "performance", "results", "reference", "about"}
     }
     assert pages
     assert pages <= linked, sorted(pages - linked)

@@ -46,11 +46,25 @@ class ClaimRole(SphinxRole):
         return [claim_badge(claim=claim_id, executed=executed)], []
 
 
+EXPLAINED_AT = ("about/verification", "reading-a-verdict")
+"""The page and anchor that say how to read a badge; every badge links there."""
+
+
 def _draw(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Replace each badge with this build's verdict (the executed one if none was judged)."""
+    """Replace each badge with this build's verdict (the executed one if none was judged),
+    linked to the explanation of how to read it where the site has one."""
+    page, anchor = EXPLAINED_AT
+    explained = page in app.env.all_docs and docname != page
     for node in list(doctree.findall(claim_badge)):
         found = current_verdict(app.env, docname, node["claim"]) or node["executed"]
         badge = verdict_node(Verdict.model_validate(found), ids=[f"claim-{node['claim']}"])
+        if explained:
+            uri = app.builder.get_relative_uri(docname, page) + f"#{anchor}"
+            link = nodes.reference(
+                "", "", internal=True, refuri=uri, reftitle="How to read a verdict"
+            )
+            link += badge
+            badge = link
         node.replace_self(badge)
 
 
