@@ -363,6 +363,7 @@ def test_a_predicate_sees_only_what_its_claim_reads() -> None:
         id="spy",
         statement="S.",
         suite="vmap-speed",
+        falsified_by="F.",
         reads=frozenset({("add", "vmap")}),
         predicate=spy,
     )
@@ -415,6 +416,7 @@ def test_backends_a_claim_is_not_meant_for() -> None:
         id="gpu-only",
         statement="G.",
         suite="site-demo",
+        falsified_by="F.",
         reads=frozenset(),
         backends=("gpu",),
         predicate=lambda r: Evidence(holds=True, figure=""),
@@ -444,3 +446,24 @@ def test_communication_claims_do_not_apply_on_one_device() -> None:
     for claim_id in ("automatic-block-communicates-as-written", "model-parallel-forms-as-fast"):
         assert verify(claim_id, one_device).status == "not-applicable"
     assert verify("model-parallel-block-matches-one-device", one_device).status == "holds"
+
+
+def test_every_claim_says_what_would_falsify_it() -> None:
+    assert all(c.falsified_by.strip() for c in CLAIMS.values())
+    with pytest.raises(TypeError, match="falsified_by"):
+        StrictClaim(  # type: ignore[call-arg]
+            id="x",
+            statement="S.",
+            suite="site-demo",
+            reads=frozenset(),
+            predicate=lambda r: Evidence(holds=True, figure=""),
+        )
+    with pytest.raises(ValueError, match="falsify"):
+        StrictClaim(
+            id="x",
+            statement="S.",
+            suite="site-demo",
+            reads=frozenset(),
+            falsified_by=" ",
+            predicate=lambda r: Evidence(holds=True, figure=""),
+        )

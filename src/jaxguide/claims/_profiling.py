@@ -68,6 +68,8 @@ CLAIMS = (
         statement="In the trace, every step launches one compiled program for each jitted "
         "call it makes: one per step under jit, one per operation, many per step, without.",
         suite="profiling",
+        falsified_by="The trace shows a jitted step launching more than one program, or op by op a "
+        "launch count other than its dispatches.",
         reads=STEPS,
         predicate=one_launch_per_dispatch,
     ),
@@ -75,6 +77,7 @@ CLAIMS = (
         id="profile-jit-step-faster",
         statement="The jitted training step is at least ten times as fast as the unjitted one.",
         suite="profiling",
+        falsified_by="The unjitted training step takes under ten times the jitted step's time.",
         reads=STEPS,
         predicate=lambda r: timing_pair(r, "step", "op-by-op", "jit"),
         threshold=Threshold(at_least=10),
@@ -84,6 +87,8 @@ CLAIMS = (
         statement="Unjitted, a traced step spends at least twice as long outside compiled "
         "programs as inside them.",
         suite="profiling",
+        falsified_by="An unjitted step spends under twice as long outside compiled programs as "
+        "inside them.",
         reads=benchmark_variants("step/op-by-op"),
         predicate=step_seconds("op-by-op", "outside_s", "inside_s"),
         threshold=Threshold(at_least=2),

@@ -96,6 +96,8 @@ CLAIMS = (
         statement="For simple element-wise operations, manual vectorization is as fast as "
         "vmap, or slightly faster.",
         suite="vmap-speed",
+        falsified_by="At some batch, unjitted vmap of the add takes under 0.9× or over 1.5× the "
+        "hand-batched add's time.",
         reads=_reads("manual", "vmap", benchmarks=("add",)),
         predicate=lambda r: _require(pairs_by_batch(r, "add", "vmap", "manual"), "vmap and manual"),
         threshold=Threshold(at_least=0.9, at_most=1.5),
@@ -106,6 +108,8 @@ CLAIMS = (
         statement="Compiled with jit, vmap of the element-wise add and the hand-batched add "
         "take the same time.",
         suite="vmap-speed",
+        falsified_by="At some batch, one of the jitted vmap add and the jitted hand-batched add "
+        "takes over 1.1× the other's time.",
         reads=_reads("jit_manual", "jit_vmap", benchmarks=("add",)),
         predicate=lambda r: _require(
             pairs_by_batch(r, "add", "jit_vmap", "jit_manual"), "jit_vmap and jit_manual"
@@ -116,6 +120,8 @@ CLAIMS = (
         id="vmap-beats-loop",
         statement="vmap almost always beats a Python loop, often by a large margin.",
         suite="vmap-speed",
+        falsified_by="At most batches of the three functions, vmap is less than 2× as fast as the "
+        "Python loop.",
         reads=_reads("loop", "vmap"),
         predicate=_every_benchmark("loop", "vmap"),
         threshold=Threshold(at_least=2.0),
@@ -126,6 +132,8 @@ CLAIMS = (
         id="jit-vmap-beats-vmap",
         statement="jit(vmap(f)) is often significantly faster than vmap(f) alone.",
         suite="vmap-speed",
+        falsified_by="At most batches of the three functions, jit(vmap(f)) is less than 2× as fast "
+        "as vmap(f).",
         reads=_reads("vmap", "jit_vmap"),
         predicate=_every_benchmark("vmap", "jit_vmap"),
         threshold=Threshold(at_least=2.0),
@@ -137,6 +145,8 @@ CLAIMS = (
         statement="Far past the cache, a compiled element-wise add moves data at least half as "
         "fast as one plain pass over the same memory.",
         suite="vmap-speed",
+        falsified_by="With each array at least 4× the last-level cache, the add's bytes per second "
+        "fall below half the one-pass rate.",
         reads=frozenset({("stream", "copy"), ("stream", "add")}),
         predicate=bandwidth_pair,
         threshold=Threshold(at_least=0.5),
@@ -146,6 +156,8 @@ CLAIMS = (
         statement="vmap produces the same results as manual batching, for every function "
         "measured; for some of them, its jaxpr has the same operations too.",
         suite="vmap-speed",
+        falsified_by="vmap's output differs from the hand-batched function's by more than 1e-6, or "
+        "no function's two jaxprs hold the same primitives.",
         reads=_reads("equivalence"),
         predicate=vmap_matches_manual,
         source=SEED_QA,
