@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim, largest
+from jaxguide.claims._memory import mib
 from jaxguide.claims._sources import SEED_COURSE, SEED_QA
 from jaxguide.results import NotMeasured, Results, Threshold
 
-__all__ = ["BENCHMARKS", "CLAIMS", "SAME_TOLERANCE", "pairs_by_batch"]
+__all__ = ["BENCHMARKS", "CLAIMS", "FAR_PAST", "SAME_TOLERANCE", "pairs_by_batch"]
 
 BENCHMARKS = ("add", "where", "mlp")
+FAR_PAST = 4
+""""Far past the cache": each array at least this many times the last-level cache (STREAM's
+rule; the suite picks its largest size by the same rule)."""
 SAME_TOLERANCE = 1e-6
 """Largest absolute difference accepted as "the same result" (float32 values of order 1)."""
 
@@ -43,8 +47,9 @@ def _every_benchmark(slow: str, fast: str) -> Callable[[Results], dict[str, Pair
 
 
 def bandwidth_pair(results: Results) -> dict[str, Pair]:
-    """The add's data rate over the copy's, at the largest size past the cache: the copy's
-    samples scaled by the bytes the add moves over the bytes the copy moves, against the add's."""
+    """The add's data rate over the copy's, at the largest size, which must be far past the
+    cache (each array at least :data:`FAR_PAST` times the last-level cache): the copy's samples
+    scaled by the bytes the add moves over the bytes the copy moves, against the add's."""
     copies = results.by("elements", "stream", "copy")
     adds = results.by("elements", "stream", "add")
     sizes = sorted(copies.keys() & adds.keys())
@@ -54,6 +59,17 @@ def bandwidth_pair(results: Results) -> dict[str, Pair]:
     copy, add = copies[n], adds[n]
     if copy.timing is None or add.timing is None:
         raise NotMeasured(f"stream records at {n:,} elements without timings")
+    cache = int(copy.values.get("cache_bytes", 0))
+    array = int(copy.values["bytes_moved"]) // 2  # the copy reads and writes its one array
+    if not cache:
+        raise NotMeasured(
+            "the last-level cache's size is unknown here, so no size is known to be far past it"
+        )
+    if array < FAR_PAST * cache:
+        raise NotMeasured(
+            f"the largest size, {n:,} elements, has arrays of {mib(array)}, under {FAR_PAST}× "
+            f"the {mib(cache)} last-level cache"
+        )
     scale = float(add.values["bytes_moved"]) / float(copy.values["bytes_moved"])
     return {
         f"at {n:,} elements": (
