@@ -67,7 +67,7 @@ def bandwidth_pair(results: Results) -> dict[str, Pair]:
         )
     if array < FAR_PAST * cache:
         raise NotMeasured(
-            f"the largest size, {n:,} elements, has arrays of {mib(array)}, under {FAR_PAST}× "
+            f"the largest size measured, {n:,} elements, has arrays of {mib(array)}, under {FAR_PAST}× "
             f"the {mib(cache)} last-level cache"
         )
     scale = float(add.values["bytes_moved"]) / float(copy.values["bytes_moved"])
