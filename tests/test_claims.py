@@ -20,9 +20,11 @@ from factories import (
     with_values,
     without,
 )
+from jaxguide.bench import FAR_PAST as SUITE_FAR_PAST
 from jaxguide.bench import SUITES
 from jaxguide.claims import (
     CLAIMS,
+    FAR_PAST,
     ClaimFailed,
     Evidence,
     MeasuredClaim,
@@ -85,16 +87,12 @@ def _every_against(benchmark: str, slow: tuple[str, ...], fast: str, ratio: floa
     return perturb
 
 
-def _traced_steps(variant: str, outside_s: float, inside_s: float) -> Perturb:
-    """Every traced step of ``variant`` spent ``outside_s`` outside launches, ``inside_s`` in."""
+def _traced_steps(variant: str, **seconds: float) -> Perturb:
+    """Every traced step of ``variant`` spent ``seconds[fact]`` on each fact (``host_s``...)."""
 
     def perturb(r: Results) -> Results:
         steps = int(r.record("step", variant).values["steps"])
-        per_step = {
-            f"{fact}/{i}": s
-            for fact, s in (("outside_s", outside_s), ("inside_s", inside_s))
-            for i in range(steps)
-        }
+        per_step = {f"{fact}/{i}": s for fact, s in seconds.items() for i in range(steps)}
         return with_values(r, "step", variant, **per_step)
 
     return perturb
@@ -274,8 +272,16 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         lambda r: set_ratio(r, "step", "op-by-op", "jit", 5),
     ),
     "profile-op-by-op-outside-programs": (
-        _traced_steps("op-by-op", outside_s=5e-3, inside_s=1e-3),
-        _traced_steps("op-by-op", outside_s=1e-3, inside_s=1e-3),
+        _traced_steps("op-by-op", host_s=5e-3, running_s=1e-3),
+        _traced_steps("op-by-op", host_s=1e-3, running_s=1e-3),
+    ),
+    "profile-large-op-by-op-in-programs": (
+        _traced_steps("op-by-op", running_s=5e-3, host_s=1e-3),
+        _traced_steps("op-by-op", running_s=1e-3, host_s=1e-3),
+    ),
+    "profile-large-jit-gain": (
+        lambda r: set_ratio(r, "step", "op-by-op", "jit", 3),
+        lambda r: set_ratio(r, "step", "op-by-op", "jit", 30),
     ),
 }
 
@@ -363,6 +369,7 @@ def test_a_predicate_sees_only_what_its_claim_reads() -> None:
         id="spy",
         statement="S.",
         suite="vmap-speed",
+        falsified_by="F.",
         reads=frozenset({("add", "vmap")}),
         predicate=spy,
     )
@@ -415,6 +422,7 @@ def test_backends_a_claim_is_not_meant_for() -> None:
         id="gpu-only",
         statement="G.",
         suite="site-demo",
+        falsified_by="F.",
         reads=frozenset(),
         backends=("gpu",),
         predicate=lambda r: Evidence(holds=True, figure=""),
@@ -444,3 +452,45 @@ def test_communication_claims_do_not_apply_on_one_device() -> None:
     for claim_id in ("automatic-block-communicates-as-written", "model-parallel-forms-as-fast"):
         assert verify(claim_id, one_device).status == "not-applicable"
     assert verify("model-parallel-block-matches-one-device", one_device).status == "holds"
+
+
+def test_every_claim_says_what_would_falsify_it() -> None:
+    assert all(c.falsified_by.strip() for c in CLAIMS.values())
+    with pytest.raises(TypeError, match="falsified_by"):
+        StrictClaim(  # type: ignore[call-arg]
+            id="x",
+            statement="S.",
+            suite="site-demo",
+            reads=frozenset(),
+            predicate=lambda r: Evidence(holds=True, figure=""),
+        )
+    with pytest.raises(ValueError, match="falsify"):
+        StrictClaim(
+            id="x",
+            statement="S.",
+            suite="site-demo",
+            reads=frozenset(),
+            falsified_by=" ",
+            predicate=lambda r: Evidence(holds=True, figure=""),
+        )
+
+
+def test_bandwidth_is_judged_only_far_past_the_cache() -> None:
+    """add-reaches-copy-bandwidth reads the largest size only where each array there is at
+    least FAR_PAST times the last-level cache; the suite picks its largest size by that rule."""
+    assert FAR_PAST == SUITE_FAR_PAST
+    real = set_ratio(fixture("vmap-speed"), "stream", "copy", "add", 0.9)
+    largest = max(real.by("elements", "stream", "copy"))
+    array = 4 * largest
+    at = {"cache_bytes": array // FAR_PAST}  # exactly far enough
+    far = with_values(with_values(real, "stream", "copy", **at), "stream", "add", **at)
+    assert verify("add-reaches-copy-bandwidth", far).status == "holds"
+    near = {"cache_bytes": array // FAR_PAST + 1}
+    close = with_values(with_values(real, "stream", "copy", **near), "stream", "add", **near)
+    verdict = verify("add-reaches-copy-bandwidth", close)
+    assert verdict.status == "not-measured"
+    assert f"under {FAR_PAST}× the" in verdict.text
+    unknown = with_values(
+        with_values(real, "stream", "copy", cache_bytes=0), "stream", "add", cache_bytes=0
+    )
+    assert "unknown" in verify("add-reaches-copy-bandwidth", unknown).text

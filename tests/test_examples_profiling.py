@@ -62,6 +62,9 @@ def test_a_steps_time_is_inside_launches_or_outside(spans: list[Span]) -> None:
         found = profile_step(spans, step)
         assert 0 < found.inside_us < step.duration_us
         assert math.isclose(found.inside_us + found.outside_us, step.duration_us)
+        # a program runs at least while it is launched; host and running make up the step
+        assert found.inside_us <= found.running_us + 1e-6 < step.duration_us
+        assert math.isclose(found.running_us + found.host_us, step.duration_us)
 
 
 def test_step_facts_hold_each_steps_profile_in_seconds(spans: list[Span]) -> None:
@@ -70,6 +73,7 @@ def test_step_facts_hold_each_steps_profile_in_seconds(spans: list[Span]) -> Non
     last = profile_step(spans, steps_named(spans, "eager")[-1])
     assert facts[f"launches/{REPEATS - 1}"] == last.launches
     assert facts[f"outside_s/{REPEATS - 1}"] == pytest.approx(last.outside_us * 1e-6)
+    assert facts[f"host_s/{REPEATS - 1}"] == pytest.approx(last.host_us * 1e-6)
     assert step_facts(spans, "no-such-step") == {"steps": 0}
 
 

@@ -254,6 +254,8 @@ def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
     assert by_id["demo-jit-fuses-chain"]["page"] == "measured"
     assert by_id["vmap-beats-loop"]["verdicts"][0]["status"] == "not-measured"
     assert report.count("not yet measured") == len(claims) - 1
+    assert all(c["falsified_by"] for c in claims)  # the report shows what would falsify each
+    assert report.count("False if: ") == len(claims)
 
 
 def test_a_claim_without_a_verdict_on_its_page_is_an_error(site: Path) -> None:

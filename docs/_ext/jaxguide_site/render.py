@@ -7,7 +7,7 @@ notebook or the CLI shows) as a docutils node; rows come from
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from docutils import nodes
@@ -32,7 +32,8 @@ def verdict_node(verdict: Verdict, ids: list[str] | None = None) -> nodes.inline
 
 
 def report_table(rows: list[dict[str, Any]], uri: PageUri) -> nodes.table:
-    """Every claim: statement, kind, source, and its verdicts, this build's first."""
+    """Every claim: statement and what would falsify it, kind, source, and its verdicts, this
+    build's first."""
     headers = ["Claim", "Kind", "Source", "Verdicts (this build first, then stored results)"]
     table, body = _table(["jg-claims-report"], headers, [33, 13, 18, 36])
     for row in rows:
@@ -42,7 +43,10 @@ def report_table(rows: list[dict[str, Any]], uri: PageUri) -> nodes.table:
                 verdicts += nodes.Text(" ")
             verdicts += verdict_node(Verdict.model_validate(verdict))
         kind, source = nodes.paragraph(text=row["kind"]), nodes.paragraph(text=row["source"])
-        body += _row([_statement(row, uri), kind, source, verdicts])
+        falsified = nodes.paragraph(classes=["jg-falsified-by"])
+        falsified += nodes.emphasis(text="False if: ")
+        falsified += nodes.Text(row["falsified_by"])
+        body += _row([[_statement(row, uri), falsified], kind, source, verdicts])
     return table
 
 
@@ -96,7 +100,7 @@ def _table(
     return table, body
 
 
-def _row(cells: list[nodes.Node]) -> nodes.row:
+def _row(cells: Sequence[nodes.Node | list[nodes.Node]]) -> nodes.row:
     row = nodes.row()
     for cell in cells:
         entry = nodes.entry()

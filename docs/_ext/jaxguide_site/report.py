@@ -82,6 +82,7 @@ def claim_rows(app: Sphinx) -> list[dict[str, Any]]:
             {
                 "id": claim.id,
                 "statement": claim.statement,
+                "falsified_by": claim.falsified_by,
                 "kind": claim.kind,
                 "source": claim.source,
                 "suite": claim.suite,

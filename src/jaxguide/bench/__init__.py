@@ -15,6 +15,7 @@ True
 
 from jaxguide.bench._bandwidth import (
     BYTES_MOVED,
+    FAR_PAST,
     last_level_cache_bytes,
     stream_point,
 )
@@ -36,6 +37,7 @@ from jaxguide.bench.suites import SUITES
 __all__ = [
     "BYTES_MOVED",
     "DEFAULT_METHOD",
+    "FAR_PAST",
     "PROFILES",
     "SHARED_RESULTS_ENV",
     "SUITES",

@@ -12,7 +12,8 @@ above the memory's is no paradox: that is why those sizes are labelled.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -24,11 +25,24 @@ from jaxguide.bench._suites import Point, Profile
 from jaxguide.bench._timing import time_calls
 from jaxguide.results import Record, Scalar
 
-__all__ = ["BYTES_MOVED", "last_level_cache_bytes", "stream_point"]
+__all__ = [
+    "BYTES_MOVED",
+    "FAR_PAST",
+    "STREAM_REPEATS",
+    "last_level_cache_bytes",
+    "stream_point",
+    "stream_sizes",
+]
 
 BYTES_MOVED = {"copy": 8, "add": 12}
 """Bytes each variant moves per float32 element: the one-pass reference (``copy``) reads and
 writes 4; the add reads 8 and writes 4."""
+FAR_PAST = 4
+""""Far past the cache": each array at least this many times the last-level cache (STREAM's
+rule, so that no replacement policy keeps a useful part of an array in the cache)."""
+STREAM_REPEATS = 15
+"""Repeats of each stream size, at least: each is one call, and the add-over-copy ratio's
+interval must be narrow enough to judge (width under 0.3 on an idle 2-core machine)."""
 
 
 def last_level_cache_bytes(cpu: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> int | None:
@@ -46,16 +60,56 @@ def last_level_cache_bytes(cpu: Path = Path("/sys/devices/system/cpu/cpu0/cache"
     return max(sizes, default=None)
 
 
+def stream_sizes(sizes: Sequence[int], cache: int | None) -> tuple[int, ...]:
+    """``sizes`` (float32 elements), the largest raised where needed to the smallest power of two
+    whose arrays are :data:`FAR_PAST` times the last-level cache ``cache`` (bytes).
+
+    >>> stream_sizes((2**20, 2**24, 2**26), 32 * 2**20)  # 256 MiB arrays: 8× the cache
+    (1048576, 16777216, 67108864)
+    >>> stream_sizes((2**20, 2**24, 2**26), 480 * 2**20)  # 2 GiB arrays: 4.3× the cache
+    (1048576, 16777216, 536870912)
+    """
+    ordered = tuple(sorted(sizes))
+    if not cache or not ordered:
+        return ordered
+    needed = FAR_PAST * cache / 4
+    if ordered[-1] >= needed:
+        return ordered
+    return (*ordered[:-1], 2 ** math.ceil(math.log2(needed)))
+
+
+def _available_bytes() -> int | None:
+    """Memory the system can still give (Linux's ``MemAvailable``), ``None`` where unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 2**10
+    except OSError:
+        pass
+    return None
+
+
 def stream_point(elements: int, profile: Profile) -> Point:
     """The one-pass reference (``copy``) and the add on ``elements`` float32 numbers, in place,
-    timed interleaved, as records of benchmark ``stream``."""
+    timed interleaved (at least :data:`STREAM_REPEATS` times), as records of benchmark
+    ``stream``. Where the three arrays would take over half the memory the system has left, the
+    point is recorded as out of memory rather than risk the whole run."""
     params: dict[str, Scalar] = {"elements": elements}
+    method = profile.method.model_copy(
+        update={"repeats": max(profile.method.repeats, STREAM_REPEATS)}
+    )
 
     def measure() -> tuple[Record, ...]:
+        needed, available = 3 * 4 * elements, _available_bytes()
+        if available is not None and needed > available / 2:
+            raise MemoryError(
+                f"the arrays need {needed / 2**30:.1f} GiB, over half of the "
+                f"{available / 2**30:.1f} GiB available"
+            )
         y = jnp.ones(elements, jnp.float32)
         copy = _in_place(lambda x: x + 1.0, jnp.zeros(elements, jnp.float32))
         add = _in_place(jnp.add, jnp.zeros(elements, jnp.float32), y)
-        timings = time_calls({"copy": (copy, ()), "add": (add, ())}, profile.method)
+        timings = time_calls({"copy": (copy, ()), "add": (add, ())}, method)
         cache = last_level_cache_bytes()
         return tuple(
             Record(

@@ -41,9 +41,11 @@ from jaxguide.claims._verify import (
     verdicts,
     verify,
 )
+from jaxguide.claims._vmap_speed import FAR_PAST
 
 __all__ = [
     "CLAIMS",
+    "FAR_PAST",
     "MIME_TYPE",
     "NEAR",
     "RESULTS_MIME_TYPE",

@@ -45,6 +45,7 @@ CLAIMS = (
         statement="XLA's cost analysis of a compiled (m, k) @ (k, n) product counts 2·m·n·k "
         "floating-point operations, the count by hand.",
         suite="compilation",
+        falsified_by="XLA's cost analysis reports a flop count other than 2·m·n·k for the product.",
         reads=benchmark_variants("cost/matmul"),
         predicate=matmul_flops,
     ),
@@ -53,6 +54,8 @@ CLAIMS = (
         statement="With the persistent compilation cache warm, a fresh process's first call "
         "of a long jitted function is faster than with the cache off.",
         suite="compilation",
+        falsified_by="A fresh process's first call with the cache warm takes more than 1/1.1 of "
+        "its time with the cache off.",
         reads=benchmark_variants("persistent-cache/off", "persistent-cache/warm"),
         predicate=cache_pair,
         threshold=Threshold(at_least=1.1),
@@ -62,6 +65,8 @@ CLAIMS = (
         statement="Donating an argument lets XLA write the output into its buffer: the "
         "compiled update aliases all of the argument's bytes, and none without donation.",
         suite="compilation",
+        falsified_by="The compiled update aliases fewer than all the donated argument's bytes (XLA "
+        "copies), or aliases some undonated.",
         reads=benchmark_variants("donation/kept", "donation/donated"),
         predicate=donation_aliases,
     ),

@@ -93,13 +93,18 @@ class _Claim:
     """The suite whose results the predicate reads."""
     reads: frozenset[tuple[str, str]]
     """The (benchmark, variant) pairs the predicate reads; it sees no other record."""
-    falsified_by: str = ""
-    """The observation, on some real hardware, that would make the claim false."""
+    falsified_by: str
+    """The observation, on some real hardware, that would make the claim false: required, for a
+    sentence that nothing could falsify is a definition, not a claim."""
     source: str = "jaxguide"
     """Where the claim comes from, a seed text or the site itself."""
     backends: tuple[str, ...] = ()
     """Backends the claim is meant for; empty means every backend."""
     kind: ClassVar[Kind]
+
+    def __post_init__(self) -> None:
+        if not self.falsified_by.strip():
+            raise ValueError(f"claim {self.id!r}: say what observation would falsify it")
 
     def evaluate(self, results: Results | None) -> Verdict:
         """The claim's verdict on ``results`` (``None``: not yet measured)."""
@@ -133,7 +138,7 @@ class StrictClaim(_Claim):
     >>> from jaxguide.claims import Evidence, StrictClaim
     >>> c = StrictClaim(
     ...     id="demo", statement="Two is more than one.", suite="demo", reads=frozenset(),
-    ...     predicate=lambda r: Evidence(holds=2 > 1, figure="2 > 1"),
+    ...     falsified_by="Two counted as no more than one.", predicate=lambda r: Evidence(holds=2 > 1, figure="2 > 1"),
     ... )
     >>> c.kind
     'strict'

@@ -118,6 +118,8 @@ CLAIMS = (
         statement="vmap can raise peak memory: intermediates are materialized for the whole "
         "batch at once.",
         suite="vmap-memory",
+        falsified_by="XLA's memory analysis gives vmapped attention fewer temporary bytes than the "
+        "batch's attention weights, or the sequential map's temporaries grow with the batch.",
         reads=_ATTENTION,
         predicate=vmap_materializes_batch,
         source=SEED_COURSE,
@@ -127,6 +129,8 @@ CLAIMS = (
         statement="Chunking a vmap into k chunks cuts its peak temporary memory about k-fold "
         "(within a factor of 2).",
         suite="vmap-memory",
+        falsified_by="XLA's memory analysis shows k chunks cutting vmap's temporaries less than "
+        "k/2-fold or more than 2k-fold.",
         reads=_ATTENTION,
         predicate=chunking_cuts_k_fold,
     ),
@@ -135,6 +139,8 @@ CLAIMS = (
         statement="Chunking costs time: at every chunk size, the batch takes longer than vmap "
         "of the whole batch.",
         suite="vmap-memory",
+        falsified_by="At some chunk size, the chunked batch takes under 1.1× the time of vmap of "
+        "the whole batch.",
         reads=_TIMED,
         predicate=chunking_time_pairs,
         threshold=Threshold(at_least=1.1),
@@ -144,6 +150,8 @@ CLAIMS = (
         statement="Under jax.grad of a loss over a chunked batch, chunking cuts temporary "
         "memory only when each chunk is rematerialized with jax.checkpoint.",
         suite="vmap-memory",
+        falsified_by="Under grad, chunks without jax.checkpoint cut the temporaries 2-fold or "
+        "more, or with it not about k-fold.",
         reads=_GRAD,
         predicate=grad_needs_remat,
     ),

@@ -53,6 +53,8 @@ CLAIMS = (
         statement="The model-parallel block, in shard_map and in automatic mode, computes the "
         "one-device block's values.",
         suite="meshes-block",
+        falsified_by="The shard_map or automatic-mode block differs from the one-device block by "
+        "more than a relative 1e-5.",
         reads=benchmark_variants("mlp/one_device", "mlp/shard_map", "mlp/automatic"),
         predicate=lambda r: agreements(r, "mlp", ("shard_map", "automatic"), rtol=1e-5),
     ),
@@ -61,6 +63,8 @@ CLAIMS = (
         statement="For the model-parallel block, automatic mode inserts the collectives the "
         "shard_map version writes by hand (one all-reduce) and no others.",
         suite="meshes-block",
+        falsified_by="XLA's compiled automatic-mode block holds a collective other than the one "
+        "all-reduce (an all-gather, or a second all-reduce).",
         reads=benchmark_variants("mlp/shard_map", "mlp/automatic"),
         predicate=same_collectives,
     ),
@@ -68,6 +72,7 @@ CLAIMS = (
         id="model-parallel-forms-as-fast",
         statement="The model-parallel block takes the same time in shard_map as in automatic mode.",
         suite="meshes-block",
+        falsified_by="On some devices, one model-parallel form takes over 1.25× the other's time.",
         reads=benchmark_variants("mlp/shard_map", "mlp/automatic"),
         predicate=block_pair,
         threshold=Threshold(at_least=0.8, at_most=1.25),
@@ -77,6 +82,8 @@ CLAIMS = (
         statement="Five data-parallel training steps in pmap, in shard_map and in jit with "
         "shardings give the one-device loop's parameters after every step.",
         suite="meshes-training",
+        falsified_by="After some step, a parallel loop's parameters differ from the one-device "
+        "loop's by more than a relative 1e-5.",
         reads=benchmark_variants("loop/one_device", "loop/pmap", "loop/shard_map", "loop/jit"),
         predicate=lambda r: agreements(r, "loop", ("pmap", "shard_map", "jit"), rtol=1e-5),
     ),

@@ -107,6 +107,8 @@ CLAIMS = (
         statement="Each pmap example gives the same result as its jax.shard_map form and its "
         "jit-with-shardings form.",
         suite="parallel",
+        falsified_by="Some example's shard_map or jit-with-shardings form differs from its pmap "
+        "form by more than 1e-6.",
         reads=frozenset(("agreement", name) for name in EXAMPLES),
         predicate=forms_agree,
     ),
@@ -115,6 +117,8 @@ CLAIMS = (
         statement="A data-parallel training step (per-device gradients, averaged, parameters "
         "replicated) gives the parameters of the same step on one device.",
         suite="parallel",
+        falsified_by="Some form's parameters after the step differ from the one-device step's by "
+        "more than 1e-5.",
         reads=benchmark_variants("agreement/train_step"),
         predicate=step_matches_one_device,
     ),
@@ -122,6 +126,8 @@ CLAIMS = (
         id="pmap-one-device-like-vmap",
         statement="On a single device, pmap still works, mimicking vmap.",
         suite="parallel",
+        falsified_by="On one device, pmap fails to run or its output differs from vmap's by more "
+        "than 1e-6.",
         reads=benchmark_variants("one-device/pmap"),
         predicate=pmap_one_device_like_vmap,
         source=SEED_COURSE,
@@ -130,6 +136,7 @@ CLAIMS = (
         id="pmap-one-device-slower",
         statement="On a single device, pmap is less efficient than vmap.",
         suite="parallel",
+        falsified_by="On one device, at some size, pmap takes under 1.1× jit(vmap)'s time.",
         reads=benchmark_variants("one-device/pmap", "one-device/jit_vmap"),
         predicate=pmap_one_device_pairs,
         threshold=Threshold(at_least=1.1),
@@ -139,6 +146,8 @@ CLAIMS = (
         id="vmap-one-device-pmap-spreads",
         statement="vmap vectorizes on one device, while pmap spreads the computation over devices.",
         suite="parallel",
+        falsified_by="On several devices, vmap's output lands on more than one device, or pmap's "
+        "rows are not one per device.",
         reads=benchmark_variants("placement/both"),
         predicate=vmap_one_device_pmap_many,
         source=SEED_QA,
@@ -147,6 +156,7 @@ CLAIMS = (
         id="pmap-dispatch-costs-more",
         statement="Calling jax.pmap costs more per call than calling jit(shard_map) directly.",
         suite="parallel",
+        falsified_by="A jax.pmap call takes under 1.1× a jit(shard_map) call's time.",
         reads=benchmark_variants("dispatch/pmap", "dispatch/jit_shard_map"),
         predicate=lambda r: {
             "per call": (

@@ -118,6 +118,7 @@ CLAIMS = (
         statement="jit runs a small MLP's forward pass faster than dispatching its operations "
         "one by one.",
         suite="transforms-jit",
+        falsified_by="The MLP's forward pass op by op takes under 1.1× the jitted call's time.",
         reads=benchmark_variants("mlp-forward/op-by-op", "mlp-forward/jit"),
         predicate=lambda r: _pair(r, "mlp-forward", "op-by-op", "jit"),
         threshold=FASTER,
@@ -127,6 +128,8 @@ CLAIMS = (
         statement="A jitted function's first call, which traces and compiles, costs at least "
         "ten steady-state calls.",
         suite="transforms-jit",
+        falsified_by="The jitted MLP's first call (trace and compile included) takes less than ten "
+        "steady-state calls.",
         reads=benchmark_variants("mlp-forward/jit"),
         predicate=first_call_pair,
         threshold=Threshold(at_least=10),
@@ -136,6 +139,8 @@ CLAIMS = (
         statement="jit traces and compiles once per new combination of input shapes, dtypes "
         "and static argument values, and reuses the compiled code for every repeat.",
         suite="transforms-jit",
+        falsified_by="The trace log shows a repeat signature traced or compiled again, or two "
+        "signatures sharing one compile.",
         reads=benchmark_variants("recompilation/trace-log"),
         predicate=one_trace_per_signature,
     ),
@@ -145,6 +150,8 @@ CLAIMS = (
         "large count it takes far longer to compile than lax.fori_loop, which compiles its "
         "body once.",
         suite="transforms-jit",
+        falsified_by="At the largest step count, compiling the unrolled loop takes under 2× as "
+        "long as compiling fori_loop.",
         reads=benchmark_variants("compile/unrolled", "compile/fori_loop"),
         predicate=compile_pair,
         threshold=Threshold(at_least=2),
@@ -154,6 +161,8 @@ CLAIMS = (
         statement="value_and_grad costs one forward pass, where calling f and grad(f) "
         "separately costs two (counted in the jaxpr).",
         suite="transforms-grad",
+        falsified_by="value_and_grad's jaxpr holds more tanh than f's, or f and grad(f) together "
+        "hold other than two forward passes.",
         reads=benchmark_variants("value-and-grad/jaxpr"),
         predicate=value_and_grad_one_pass,
         source=SEED_COURSE,
@@ -162,6 +171,7 @@ CLAIMS = (
         id="value-and-grad-faster",
         statement="value_and_grad is faster than calling f and grad(f) separately.",
         suite="transforms-grad",
+        falsified_by="Calling f and grad(f) separately takes under 1.1× value_and_grad's time.",
         reads=benchmark_variants("value-and-grad/separate", "value-and-grad/value_and_grad"),
         predicate=lambda r: _pair(r, "value-and-grad", "separate", "value_and_grad"),
         threshold=FASTER,
@@ -172,6 +182,8 @@ CLAIMS = (
         statement="Inside one jit, XLA removes the duplicated forward pass of f and grad(f): "
         "the compiled program has value_and_grad's operations.",
         suite="transforms-grad",
+        falsified_by="XLA's optimized f + grad(f) under one jit holds more tanh or dot operations "
+        "than value_and_grad's.",
         reads=benchmark_variants("value-and-grad/jaxpr"),
         predicate=xla_dedups_forward,
     ),
@@ -180,6 +192,8 @@ CLAIMS = (
         statement="jacfwd is cheaper for tall Jacobians (more outputs than inputs), jacrev for "
         "wide ones.",
         suite="transforms-grad",
+        falsified_by="jacfwd is not 1.1× faster than jacrev on the tall Jacobian, or jacrev not "
+        "1.1× faster than jacfwd on the wide one.",
         reads=benchmark_variants("jacobian/jacfwd", "jacobian/jacrev"),
         predicate=jacobian_pairs,
         threshold=FASTER,
@@ -188,6 +202,8 @@ CLAIMS = (
         id="jit-vmap-same-jaxpr",
         statement="jit(vmap(f)) and vmap(jit(f)) trace to the same jaxpr.",
         suite="transforms-vmap",
+        falsified_by="In some JAX release, jit(vmap(f)) and vmap(jit(f)) trace to different "
+        "jaxprs.",
         reads=benchmark_variants("vmap-jit/jaxpr"),
         predicate=same_jaxpr,
     ),
@@ -196,6 +212,8 @@ CLAIMS = (
         statement="Called from Python, vmap(jit(f)) batches f's cached jaxpr again on every "
         "call, which makes it slower than jit(vmap(f)) on a small batch.",
         suite="transforms-vmap",
+        falsified_by="At the smallest batch, vmap(jit(f)) called from Python takes under 1.1× "
+        "jit(vmap(f))'s time.",
         reads=benchmark_variants("vmap-jit/vmap_jit", "vmap-jit/jit_vmap"),
         predicate=vmap_jit_pair,
         threshold=FASTER,
@@ -205,6 +223,8 @@ CLAIMS = (
         statement="Per-example gradients with jit(vmap(grad(loss))) are faster than a Python "
         "loop of jitted grad calls.",
         suite="transforms-vmap",
+        falsified_by="The Python loop of jitted grad calls takes under 1.1× "
+        "jit(vmap(grad(loss)))'s time.",
         reads=benchmark_variants("per-example-grads/loop", "per-example-grads/vmap"),
         predicate=lambda r: _pair(r, "per-example-grads", "loop", "vmap"),
         threshold=FASTER,

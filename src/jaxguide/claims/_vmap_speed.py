@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim, largest
+from jaxguide.claims._memory import mib
 from jaxguide.claims._sources import SEED_COURSE, SEED_QA
 from jaxguide.results import NotMeasured, Results, Threshold
 
-__all__ = ["BENCHMARKS", "CLAIMS", "SAME_TOLERANCE", "pairs_by_batch"]
+__all__ = ["BENCHMARKS", "CLAIMS", "FAR_PAST", "SAME_TOLERANCE", "pairs_by_batch"]
 
 BENCHMARKS = ("add", "where", "mlp")
+FAR_PAST = 4
+""""Far past the cache": each array at least this many times the last-level cache (STREAM's
+rule; the suite picks its largest size by the same rule)."""
 SAME_TOLERANCE = 1e-6
 """Largest absolute difference accepted as "the same result" (float32 values of order 1)."""
 
@@ -43,8 +47,9 @@ def _every_benchmark(slow: str, fast: str) -> Callable[[Results], dict[str, Pair
 
 
 def bandwidth_pair(results: Results) -> dict[str, Pair]:
-    """The add's data rate over the copy's, at the largest size past the cache: the copy's
-    samples scaled by the bytes the add moves over the bytes the copy moves, against the add's."""
+    """The add's data rate over the copy's, at the largest size, which must be far past the
+    cache (each array at least :data:`FAR_PAST` times the last-level cache): the copy's samples
+    scaled by the bytes the add moves over the bytes the copy moves, against the add's."""
     copies = results.by("elements", "stream", "copy")
     adds = results.by("elements", "stream", "add")
     sizes = sorted(copies.keys() & adds.keys())
@@ -54,6 +59,17 @@ def bandwidth_pair(results: Results) -> dict[str, Pair]:
     copy, add = copies[n], adds[n]
     if copy.timing is None or add.timing is None:
         raise NotMeasured(f"stream records at {n:,} elements without timings")
+    cache = int(copy.values.get("cache_bytes", 0))
+    array = int(copy.values["bytes_moved"]) // 2  # the copy reads and writes its one array
+    if not cache:
+        raise NotMeasured(
+            "the last-level cache's size is unknown here, so no size is known to be far past it"
+        )
+    if array < FAR_PAST * cache:
+        raise NotMeasured(
+            f"the largest size measured, {n:,} elements, has arrays of {mib(array)}, under {FAR_PAST}× "
+            f"the {mib(cache)} last-level cache"
+        )
     scale = float(add.values["bytes_moved"]) / float(copy.values["bytes_moved"])
     return {
         f"at {n:,} elements": (
@@ -96,6 +112,8 @@ CLAIMS = (
         statement="For simple element-wise operations, manual vectorization is as fast as "
         "vmap, or slightly faster.",
         suite="vmap-speed",
+        falsified_by="At some batch, unjitted vmap of the add takes under 0.9× or over 1.5× the "
+        "hand-batched add's time.",
         reads=_reads("manual", "vmap", benchmarks=("add",)),
         predicate=lambda r: _require(pairs_by_batch(r, "add", "vmap", "manual"), "vmap and manual"),
         threshold=Threshold(at_least=0.9, at_most=1.5),
@@ -106,6 +124,8 @@ CLAIMS = (
         statement="Compiled with jit, vmap of the element-wise add and the hand-batched add "
         "take the same time.",
         suite="vmap-speed",
+        falsified_by="At some batch, one of the jitted vmap add and the jitted hand-batched add "
+        "takes over 1.1× the other's time.",
         reads=_reads("jit_manual", "jit_vmap", benchmarks=("add",)),
         predicate=lambda r: _require(
             pairs_by_batch(r, "add", "jit_vmap", "jit_manual"), "jit_vmap and jit_manual"
@@ -116,6 +136,8 @@ CLAIMS = (
         id="vmap-beats-loop",
         statement="vmap almost always beats a Python loop, often by a large margin.",
         suite="vmap-speed",
+        falsified_by="At most batches of the three functions, vmap is less than 2× as fast as the "
+        "Python loop.",
         reads=_reads("loop", "vmap"),
         predicate=_every_benchmark("loop", "vmap"),
         threshold=Threshold(at_least=2.0),
@@ -126,6 +148,8 @@ CLAIMS = (
         id="jit-vmap-beats-vmap",
         statement="jit(vmap(f)) is often significantly faster than vmap(f) alone.",
         suite="vmap-speed",
+        falsified_by="At most batches of the three functions, jit(vmap(f)) is less than 2× as fast "
+        "as vmap(f).",
         reads=_reads("vmap", "jit_vmap"),
         predicate=_every_benchmark("vmap", "jit_vmap"),
         threshold=Threshold(at_least=2.0),
@@ -137,6 +161,8 @@ CLAIMS = (
         statement="Far past the cache, a compiled element-wise add moves data at least half as "
         "fast as one plain pass over the same memory.",
         suite="vmap-speed",
+        falsified_by="With each array at least 4× the last-level cache, the add's bytes per second "
+        "fall below half the one-pass rate.",
         reads=frozenset({("stream", "copy"), ("stream", "add")}),
         predicate=bandwidth_pair,
         threshold=Threshold(at_least=0.5),
@@ -146,6 +172,8 @@ CLAIMS = (
         statement="vmap produces the same results as manual batching, for every function "
         "measured; for some of them, its jaxpr has the same operations too.",
         suite="vmap-speed",
+        falsified_by="vmap's output differs from the hand-batched function's by more than 1e-6, or "
+        "no function's two jaxprs hold the same primitives.",
         reads=_reads("equivalence"),
         predicate=vmap_matches_manual,
         source=SEED_QA,

@@ -127,7 +127,13 @@ class StepProfile:
     inside_us: float
     """Time inside launches in µs; they do not overlap, as one thread makes them one by one."""
     outside_us: float
-    """The rest of the step in µs, for Python and for JAX's work before and after each launch."""
+    """The rest of the step in µs, for Python and for JAX's work before and after each launch,
+    and for waiting: on a CPU, a launch hands a large program to XLA's threads and returns."""
+    running_us: float
+    """Time in µs during which some compiled program ran: a launch on the step's thread, or any
+    work on XLA's other threads (the union of both, so no time counts twice)."""
+    host_us: float
+    """The rest of the step in µs: the host alone, with no compiled program running."""
 
 
 def _host(spans: Sequence[Span], step: Span, starts: str) -> list[Span]:
@@ -149,22 +155,44 @@ def _outermost(spans: Sequence[Span]) -> list[Span]:
 
 
 def profile_step(spans: Sequence[Span], step: Span) -> StepProfile:
-    """How many jitted calls and launches ``step`` made, and its time inside and outside them."""
+    """How many jitted calls and launches ``step`` made, its time inside and outside them, and
+    its time with some compiled program running (on any thread) and with the host alone."""
     launches = _host(spans, step, LAUNCH)
     inside = sum(s.duration_us for s in launches)
+    workers = [s for s in spans if s.thread != step.thread and step.contains(s)]
+    running = _covered([*launches, *workers])
     return StepProfile(
         dispatches=len(_outermost(_host(spans, step, DISPATCH))),
         launches=len(launches),
         inside_us=inside,
         outside_us=step.duration_us - inside,
+        running_us=running,
+        host_us=step.duration_us - running,
     )
+
+
+def _covered(spans: Sequence[Span]) -> float:
+    """The time in µs that at least one of ``spans`` covers.
+
+    >>> _covered([Span("a", "t", 0, 4), Span("b", "u", 2, 4), Span("c", "t", 10, 1)])
+    7.0
+    """
+    total, start, end = 0.0, None, None
+    for span in sorted(spans, key=lambda s: s.start_us):
+        if end is None or span.start_us > end:
+            total += 0.0 if start is None or end is None else end - start
+            start, end = span.start_us, span.end_us
+        else:
+            end = max(end, span.end_us)
+    return total + (0.0 if start is None or end is None else end - start)
 
 
 def step_facts(spans: Sequence[Span], name: str) -> dict[str, float]:
     """Each step named ``name``, profiled, as scalars a results record can hold.
 
     ``steps`` is their number; step ``i``'s counts are ``dispatches/i`` and ``launches/i``,
-    its seconds inside and outside launches ``inside_s/i`` and ``outside_s/i``.
+    its seconds inside and outside launches ``inside_s/i`` and ``outside_s/i``, and its seconds
+    with a compiled program running and with the host alone ``running_s/i`` and ``host_s/i``.
 
     >>> step = Span("train", "python", 0.0, 10.0)
     >>> step_facts([step, Span(LAUNCH, "python", 2.0, 6.0)], "train")["outside_s/0"]
@@ -180,6 +208,8 @@ def step_facts(spans: Sequence[Span], name: str) -> dict[str, float]:
                 f"launches/{i}": found.launches,
                 f"inside_s/{i}": found.inside_us * 1e-6,
                 f"outside_s/{i}": found.outside_us * 1e-6,
+                f"running_s/{i}": found.running_us * 1e-6,
+                f"host_s/{i}": found.host_us * 1e-6,
             }
         )
     return facts

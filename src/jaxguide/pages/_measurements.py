@@ -68,7 +68,8 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
             "loop/shard_map",
             "loop/jit",
         ),
-        declare("profiling", 1, "performance/profiling", "step/op-by-op", "step/jit"),
+        declare("profiling", 2, "performance/profiling", "step/op-by-op", "step/jit"),
+        declare("profiling-large", 1, "performance/profiling", "step/op-by-op", "step/jit"),
     )
 )
 """Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""

@@ -22,7 +22,7 @@ from jaxguide.render._charts import (
     variant_style,
 )
 from jaxguide.render._comparison import SAME, comparison_grids, comparison_tables
-from jaxguide.render._figures import comparison_figures
+from jaxguide.render._figures import comparison_figures, first_calls_ahead, stream_figures
 from jaxguide.render._side_by_side import (
     CodeColumns,
     SideBySide,
@@ -66,6 +66,7 @@ __all__ = [
     "comparison_figures",
     "comparison_grids",
     "comparison_tables",
+    "first_calls_ahead",
     "format_seconds",
     "measured_bandwidth",
     "measured_table",
@@ -78,6 +79,7 @@ __all__ = [
     "records_table",
     "report",
     "side_by_side",
+    "stream_figures",
     "timeline_chart",
     "timing_chart",
     "timing_table",

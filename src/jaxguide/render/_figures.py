@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from jaxguide.claims import Verdict
+import math
 
-__all__ = ["comparison_figures"]
+from jaxguide.claims import FAR_PAST, Verdict
+from jaxguide.results import Results, Timing
+
+__all__ = ["comparison_figures", "first_calls_ahead", "stream_figures"]
 
 
 def comparison_figures(verdict: Verdict) -> dict[str, object]:
@@ -27,4 +30,46 @@ def comparison_figures(verdict: Verdict) -> dict[str, object]:
         "max": ratios[-1],
         "points": len(ratios),
         "threshold": verdict.threshold,
+    }
+
+
+def first_calls_ahead(slow: Timing, fast: Timing) -> str:
+    """From which call ``fast``'s calls so far took no longer than ``slow``'s, first calls
+    (compile included) counted: the break-even of a compile, in words.
+
+    >>> from jaxguide.results import Timing
+    >>> def t(first, each):
+    ...     return Timing(first_call_s=first, samples_s=(each,) * 3, loops=1)
+    >>> first_calls_ahead(t(0.1, 1e-3), t(0.05, 1e-4))
+    'from its first call'
+    >>> first_calls_ahead(t(0.1, 1e-3), t(0.2, 1e-4))
+    'from call 113'
+    >>> first_calls_ahead(t(0.1, 1e-3), t(0.2, 1e-3))
+    'at no call: its later calls were no faster'
+    """
+    if fast.first_call_s <= slow.first_call_s:
+        return "from its first call"
+    gain = slow.median_s - fast.median_s
+    if gain <= 0:
+        return "at no call: its later calls were no faster"
+    return f"from call {1 + math.ceil((fast.first_call_s - slow.first_call_s) / gain):,}"
+
+
+def stream_figures(results: Results, verdict: Verdict) -> dict[str, object]:
+    """The figures of the bandwidth section (``stream``): the last-level cache in MiB, the
+    "far past" rule, the repeats at the largest size, and what the claim compared, in words."""
+    copies = results.by("elements", "stream", "copy")
+    top = copies[max(copies)]
+    cache = int(top.values["cache_bytes"])
+    found = verdict.comparisons
+    return {
+        "cache_mib": f"{cache / 2**20:,.0f}" if cache else "unknown",
+        "far_past": f"{FAR_PAST}",
+        "stream_repeats": f"{top.timing.repeats}" if top.timing else "no",
+        "stream_finding": (
+            f"Measured {found[0].label}, the compiled add moved data at {found[0].ratio:.0%} "
+            "of the one-pass rate"
+            if found
+            else "No size measured here was far enough past the cache to judge the add by"
+        ),
     }

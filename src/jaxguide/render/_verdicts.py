@@ -75,10 +75,13 @@ def verdict_table(results: Sequence[Results]) -> str:
 
 
 def claims_report(results: Results) -> str:
-    """Every claim on ``results``' suite with its verdict there, one line each (the CLI's)."""
+    """Every claim on ``results``' suite with its verdict there, then the observation that would
+    make it false (the CLI's)."""
     found = verdicts(results)
     if not found:
         return f"Claims: none on suite {results.suite!r}"
     lines = [f"Claims on suite {results.suite!r} ({results.environment.hardware}):"]
-    lines += [f"  {verdict_badge(v).icon} {v.claim} ({v.kind}): {v.text}" for v in found]
+    for v in found:
+        lines.append(f"  {verdict_badge(v).icon} {v.claim} ({v.kind}): {v.text}")
+        lines.append(f"      false if: {CLAIMS[v.claim].falsified_by}")
     return "\n".join(lines)

@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jaxguide.bench._bandwidth import stream_point
+from jaxguide.bench._bandwidth import last_level_cache_bytes, stream_point, stream_sizes
 from jaxguide.bench._points import guarded, guarded_group
 from jaxguide.bench._suites import Point, Profile, Suite
 from jaxguide.bench._timing import Call, time_calls
@@ -243,7 +243,7 @@ def points(profile: Profile) -> Iterator[Point]:
     At each batch a benchmark's variants are timed together, interleaved; the Python loop
     (and the jitted loop, whose compile time grows with the batch) only up to their limits.
     """
-    for elements in profile.stream_elements:
+    for elements in stream_sizes(profile.stream_elements, last_level_cache_bytes()):
         yield stream_point(elements, profile)
     limits = {
         "loop": profile.max_loop_batch,
