@@ -156,11 +156,25 @@ def test_copy_buttons_copy_runnable_code(page: Any, path: str, tmp_path: Path) -
             assert output_matches(expected, result.stdout), f"snippet {i} of {path}"
 
 
-def test_search_finds_the_vmap_page(page: Any) -> None:
-    page.goto("/search.html?q=vmap", wait_until="networkidle")
+@pytest.mark.parametrize(
+    ("query", "teaching_page"),
+    [
+        ("vmap", "transforms/vmap.html"),
+        ("vmap in_axes", "transforms/vmap.html"),
+        ("psum", "transforms/pmap.html"),
+    ],
+)
+def test_search_ranks_the_teaching_page_above_the_api(
+    page: Any, query: str, teaching_page: str
+) -> None:
+    page.goto(f"/search.html?q={query}", wait_until="networkidle")
     page.wait_for_selector("#search-results li", timeout=15_000)
     hits = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
-    assert any("transforms/vmap.html" in h for h in hits), hits
+    ranked = [h.split("#")[0] for h in hits]
+    assert any(h.endswith(teaching_page) for h in ranked), hits
+    first_api = next((i for i, h in enumerate(ranked) if "reference/api" in h), len(ranked))
+    first_page = next(i for i, h in enumerate(ranked) if h.endswith(teaching_page))
+    assert first_page < first_api, hits[: first_api + 1]
 
 
 def test_dark_mode_toggle(page: Any) -> None:
