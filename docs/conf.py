@@ -100,7 +100,7 @@ html_title = "jaxguide"
 html_static_path = ["_static"]
 html_css_files = ["jaxguide.css"]
 html_favicon = "_static/favicon.svg"
-html_search_scorer = "_static/scorer.js"  # teaching pages above the API reference
+html_search_scorer = str(DOCS / "_static" / "scorer.js")  # teaching pages above the API reference
 html_context = {"default_mode": "auto"}  # light or dark as the reader's system prefers
 html_theme_options = {
     "repository_url": "https://github.com/jaxguide/jaxguide",
