@@ -1110,7 +1110,7 @@ LOOKALIKES = [
     pytest.param(
         check_data_parallel_step,
         pmap_step(lax.pmean),
-        "whole batch",
+        "every device gets the whole batch",
         "✓",
         id="data-parallel-right-is-not-whole-batch",
     ),

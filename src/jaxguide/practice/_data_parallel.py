@@ -119,8 +119,11 @@ def check_data_parallel_step(fn: Callable[..., Any]) -> str:
     ``xs`` (batch, features) and ``ys`` (batch,) hold ``4 × jax.device_count()`` examples.
     The new parameters must equal the one-device :func:`sgd_step` to within a relative 1e-5
     (absolute 1e-6), and the jaxpr must hold a ``pmap`` or ``shard_map`` and a cross-device
-    sum (``psum``/``pmean``). On one device a sum and a mean across devices agree, so only
-    several devices tell them apart: the report says which it ran on.
+    sum (``psum``/``pmean``); inside the parallel map each device must receive batch / devices
+    examples of ``xs`` and ``ys``, not the whole batch (read from the shapes its body receives
+    for a batch of 5 per device). On one device a sum and a mean across devices agree, and a
+    block is the whole batch, so only several devices tell them apart: the report says which
+    it ran on.
 
     >>> import jax
     >>> from jax import lax
