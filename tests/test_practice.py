@@ -1117,6 +1117,52 @@ LOOKALIKES = [
 ]
 
 
+LOOKALIKES += [
+    pytest.param(
+        check_ensemble_predict,
+        jax.vmap(jax.vmap(predict, in_axes=(None, 1)), in_axes=(0, None)),
+        "an example is a column",
+        "give w2 and b2 in_axes None",
+        id="ensemble-shared-mapped-not-rows",
+    ),
+    pytest.param(
+        check_batched_rnn,
+        jax.vmap(run_rnn, in_axes=(0, 0, 0)),
+        "its time steps",
+        "give them in_axes None",
+        id="batched-rnn-params-not-time-axis",
+    ),
+    pytest.param(
+        check_batched_rnn,
+        jax.vmap(run_rnn, in_axes=(None, 0, 1)),
+        "map h0s over axis 0",
+        "its time steps",
+        id="batched-rnn-time-axis-not-h0s",
+    ),
+    pytest.param(
+        check_hvp,
+        lambda f, x, v: hvp(f, x, v) * float(jnp.sum(x) * 0 + 1),
+        "jnp.where",
+        "ConcretizationTypeError",
+        id="hvp-concretization-not-bool",
+    ),
+    pytest.param(
+        check_smooth,
+        jax.jit(smooth, static_argnames=("strength", "steps")),
+        "cannot be a static argument",
+        "a new strength compiled again",
+        id="smooth-strength-static-not-x",
+    ),
+    pytest.param(
+        check_smooth,
+        jax.jit(smooth_branching, static_argnames="steps"),
+        "outlived",
+        "TracerBoolConversionError",
+        id="smooth-bool-not-leak",
+    ),
+]
+
+
 @pytest.mark.parametrize(("check", "fn", "absent", "present"), LOOKALIKES)
 def test_a_hint_appears_only_with_its_evidence(
     check: Fn, fn: Fn, absent: str, present: str

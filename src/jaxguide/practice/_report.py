@@ -14,6 +14,7 @@ import inspect
 import re
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -217,12 +218,15 @@ class _Late(BaseException):
 def _limit(seconds: float) -> Iterator[None]:
     """Interrupt the block after ``seconds`` with :class:`_Late` (main thread, with SIGALRM)."""
     previous = signal.signal(signal.SIGALRM, _raise_late)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.monotonic()
+    pending, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if pending:  # someone else's alarm (a test runner's timeout): set it going again
+            signal.setitimer(signal.ITIMER_REAL, max(pending - (time.monotonic() - start), 1e-3))
 
 
 def _raise_late(_signum: int, _frame: Any) -> None:
