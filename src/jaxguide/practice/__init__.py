@@ -30,7 +30,7 @@ from jaxguide.practice._models import (
     soft_nearest,
 )
 from jaxguide.practice._per_example import check_per_example_grads
-from jaxguide.practice._report import DEADLINE_S, Report, recognised_mistakes
+from jaxguide.practice._report import DEADLINE_S, Report, mistakes_table, recognised_mistakes
 from jaxguide.practice._scan import check_batched_rnn, check_rnn
 from jaxguide.practice._static import check_smooth
 from jaxguide.practice._train_step import check_train_step
@@ -54,6 +54,7 @@ __all__ = [
     "init_mlp",
     "init_rnn",
     "loss",
+    "mistakes_table",
     "predict",
     "recognised_mistakes",
     "rnn_cell",

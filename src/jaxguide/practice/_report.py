@@ -33,6 +33,7 @@ __all__ = [
     "call",
     "checker",
     "identify",
+    "mistakes_table",
     "recognised_mistakes",
 ]
 
@@ -111,6 +112,7 @@ class Hint:
 P = ParamSpec("P")
 
 _recognised: dict[str, tuple[str, ...]] = {}
+_check_names: dict[str, str] = {}
 _deadline: contextvars.ContextVar[float] = contextvars.ContextVar("deadline", default=DEADLINE_S)
 
 
@@ -122,6 +124,21 @@ def recognised_mistakes() -> dict[str, tuple[str, ...]]:
     True
     """
     return dict(_recognised)
+
+
+def mistakes_table() -> str:
+    """A Markdown table of the mistakes each check names, one row per check.
+
+    >>> import jaxguide.practice
+    >>> "| `check_hvp` | 8 | the gradient of f instead of H·v;" in mistakes_table()
+    True
+    """
+    rows = ["| Check | How many | The mistakes it names |", "|---|---|---|"]
+    rows += [
+        f"| `{_check_names[task]}` | {len(named)} | {'; '.join(named)} |"
+        for task, named in _recognised.items()
+    ]
+    return "\n".join(rows)
 
 
 def checker(
@@ -138,6 +155,8 @@ def checker(
     _recognised[task] = tuple(dict.fromkeys(names))
 
     def decorate(run: Callable[P, str]) -> Callable[P, Report]:
+        _check_names[task] = run.__name__
+
         @functools.wraps(run)
         def check(*args: P.args, **kwargs: P.kwargs) -> Report:
             seconds = kwargs.pop("deadline", None)
