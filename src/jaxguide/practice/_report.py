@@ -242,8 +242,10 @@ def _limit(seconds: float) -> Iterator[None]:
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # even if the alarm went off on the way out
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
         if pending:  # someone else's alarm (a test runner's timeout): set it going again
             signal.setitimer(signal.ITIMER_REAL, max(pending - (time.monotonic() - start), 1e-3))
 
