@@ -1236,3 +1236,11 @@ def test_the_deadline_holds_off_the_main_thread() -> None:
     thread.join(10)
     assert "did not finish in 1 s" in box["report"].message
     assert time.perf_counter() - start < 5
+
+
+def test_a_second_check_of_the_same_function_names_the_same_mistake() -> None:
+    """A static argument's programs stay cached between checks: each check probes afresh."""
+    strength_static = jax.jit(smooth, static_argnames=("strength", "steps"))
+    first, second = check_smooth(strength_static), check_smooth(strength_static)
+    assert "a new strength compiled again" in first.message, first
+    assert second.message == first.message, second

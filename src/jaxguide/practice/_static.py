@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from jaxguide.practice._trees import compare
 __all__ = ["check_smooth"]
 
 SIZE, STEPS, PROBE = 16, (2, 4), 6  # the sweep's values of steps: fresh ones, not checked before
+_CHECKS = itertools.count(1)  # how many checks ran: each probes with values of its own
 STRENGTHS = tuple(float(s) for s in np.linspace(0.05, 0.95, 8))
 STATIC = "steps sets the output's shape and the loop's length, so jit must see it as a Python int"
 
@@ -120,9 +122,12 @@ def check_smooth(fn: Callable[..., Any]) -> str:
         compare(got, expected, what="the states", axes=("step",))
     if not hasattr(fn, "lower"):
         raise Mistake("not a jitted function (it has no .lower): wrap it in jax.jit, steps static")
-    call(fn, xs[0], 0.25, PROBE)
+    # Values no earlier check has used, so nothing a static argument compiled is cached yet.
+    fresh = next(_CHECKS) * 1e-6
+    first, second = 0.25 + fresh, 0.55 + fresh
+    call(fn, xs[0] + fresh, first, PROBE)
     with count_compiles() as same:
-        call(fn, xs[0], 0.25, PROBE)
+        call(fn, xs[0] + fresh, first, PROBE)
     if same.count:
         raise Mistake(
             "compiled again when called a second time with the same arguments: a jax.jit made "
@@ -130,9 +135,9 @@ def check_smooth(fn: Callable[..., Any]) -> str:
             "once, outside"
         )
     with count_compiles() as new_x:
-        call(fn, xs[1], 0.25, PROBE)
+        call(fn, xs[1] + fresh, first, PROBE)
     with count_compiles() as new_strength:
-        call(fn, xs[0], 0.55, PROBE)
+        call(fn, xs[0] + fresh, second, PROBE)
     if new_x.count:
         raise Mistake("a new x of the same shape compiled again: x must be traced, not static")
     if new_strength.count:
