@@ -41,19 +41,22 @@ def _shared_mapped(_error: BaseException, text: str) -> str | None:
     return None
 
 
-def _rows_mapped(_error: BaseException, text: str) -> str | None:
-    if "dot_general requires contracting dimensions" in text and f"({FEATURES},)" in text:
-        return (
-            "an example is a column of xs, (features,): one of your examples had another "
-            "length, so the map took xs's rows (axis 0); map over axis 1"
-        )
-    return None
+def _rows_mapped(batch: int) -> Hint:
+    """An example of ``batch`` values (a row of xs) met w1, which wants ``FEATURES``."""
+
+    def evidence(_error: BaseException, text: str) -> str | None:
+        met = {f"got ({batch},) and ({FEATURES},)", f"got ({FEATURES},) and ({batch},)"}
+        if "contracting dimensions" in text and any(m in text for m in met):
+            return (
+                f"an example is a column of xs, ({FEATURES},): yours had {batch} values, a row "
+                "of xs, so the map took axis 0; map over axis 1"
+            )
+        return None
+
+    return Hint("the examples read from xs's rows (axis 0)", evidence)
 
 
-HINTS = (
-    Hint("the shared layer given a member axis", _shared_mapped),
-    Hint("the examples read from xs's rows (axis 0)", _rows_mapped),
-)
+HINTS = (Hint("the shared layer given a member axis", _shared_mapped),)
 
 
 def _reference(params: dict[str, Any], xs: np.ndarray) -> np.ndarray:
@@ -130,7 +133,7 @@ def _transposes(jaxpr: Any, tracked: set[int]) -> bool:
     return False
 
 
-@checker("ensemble_predict", (*WRONGS, *HINTS, *STRUCTURE))
+@checker("ensemble_predict", (*WRONGS, *HINTS, _rows_mapped(0), *STRUCTURE))
 def check_ensemble_predict(fn: Callable[..., Any]) -> str:
     """Check ``fn(params, xs)``: every member of an ensemble on every example.
 
@@ -152,7 +155,7 @@ def check_ensemble_predict(fn: Callable[..., Any]) -> str:
     for seed, (members, batch) in enumerate(TRIALS):
         params = init_ensemble(seed, members, FEATURES, HIDDEN)
         xs = rng.standard_normal((FEATURES, batch), dtype=np.float32)
-        got = call(fn, params, xs, hints=HINTS, jit=True)
+        got = call(fn, params, xs, hints=(*HINTS, _rows_mapped(batch)), jit=True)
         expected = _reference(params, xs)
         identify(
             got,
