@@ -265,18 +265,50 @@ def test_a_claim_without_a_verdict_on_its_page_is_an_error(site: Path) -> None:
 
 
 def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
-    a, b = tmp_path / "a.log", tmp_path / "b.log"
-    page(site, "a", "A", counter(a))
-    page(site, "b", "B", counter(b), RAISING % "1 / 0", prose="Division fails.\n")
+    a, b, measured = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "measured.log"
+    package = tmp_path / "pkg" / "jaxguide"  # what the build and its kernels import
+    (package / "tiny_a.py").write_text("A = 1\n")
+    (package / "tiny_b.py").write_text("B = 1\n")
+    shared = "Path(os.environ['JAXGUIDE_SHARED_RESULTS']) / 'suite.json'"
+    # a measures a "suite" once per build and b shows it, as pages do with bench.page_results
+    a_cells = (
+        counter(a),
+        cell(f"""
+        import os
+        from pathlib import Path
+        import jaxguide.tiny_a
+
+        shared = {shared}
+        if not shared.exists():
+            shared.parent.mkdir(parents=True, exist_ok=True)
+            shared.write_text("measured")
+            with open({str(measured)!r}, "a") as f:
+                f.write("ran\\n")
+    """),
+    )
+    b_cells = (
+        counter(b),
+        cell(f"""
+        import os
+        from pathlib import Path
+        import jaxguide.tiny_b
+
+        print(({shared}).read_text())
+    """),
+        RAISING % "1 / 0",
+    )
+    page(site, "a", "A", *a_cells)
+    page(site, "b", "B", *b_cells, prose="Division fails.\n")
     index(site, "a", "b")
-    assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (1, 1)
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b), runs(measured)) == (1, 1, 1)
 
     assert build(site).returncode == 0  # nothing changed: nothing executes
     assert (runs(a), runs(b)) == (1, 1)
 
     # prose edited on a page whose cell must raise: read from the cache, its error with it
-    page(site, "b", "B", counter(b), RAISING % "1 / 0", prose="Division by zero fails.\n")
+    page(site, "b", "B", *b_cells, prose="Division by zero fails.\n")
     result = build(site)
     assert result.returncode == 0, result.stderr
     assert (runs(a), runs(b)) == (1, 1)
@@ -284,30 +316,44 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     *_, raised = (c for c in executed["cells"] if c["cell_type"] == "code")
     assert [o["ename"] for o in raised["outputs"]] == ["ZeroDivisionError"]
 
-    page(site, "a", "A", counter(a), cell("y = 2"))  # one page changed: only it executes
+    page(site, "a", "A", *a_cells, cell("y = 2"))  # one page changed: only it executes
     assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (2, 1)
+    assert (runs(a), runs(b), runs(measured)) == (2, 1, 1)
 
-    with (tmp_path / "pkg" / "claims" / "_site.py").open("a") as f:  # a claim: none execute
+    with (package / "claims" / "_site.py").open("a") as f:  # a claim: none execute
         f.write("\n# edited\n")
     assert build(site).returncode == 0
     assert (runs(a), runs(b)) == (2, 1)
 
-    with (tmp_path / "pkg" / "__init__.py").open("a") as f:  # the package changed: all execute
+    with (package / "tiny_b.py").open("a") as f:  # a module only b imported: only b executes
+        f.write("\n# edited\n")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b), runs(measured)) == (2, 2, 1)
+
+    # a module a's "suite" run imported: a measures again, and b, which showed the old run,
+    # executes too and shows the new one
+    with (package / "tiny_a.py").open("a") as f:
+        f.write("\n# edited\n")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b), runs(measured)) == (3, 3, 2)
+
+    with (package / "__init__.py").open("a") as f:  # both imported the package: both execute
         f.write("\n# edited\n")
     assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (3, 2)
+    assert (runs(a), runs(b)) == (4, 4)
 
     stored = site / "results" / "data"  # a results file is stored: all execute
     stored.mkdir(parents=True)
     results("t", Record(benchmark="b", variant="v", timing=timing(1.0))).save(stored / "t.json")
     assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (4, 3)
+    assert (runs(a), runs(b)) == (5, 5)
 
     assert build(site, JAXGUIDE_PROFILE="full").returncode == 0  # the profile changed: all execute
-    assert (runs(a), runs(b)) == (5, 4)
+    assert (runs(a), runs(b)) == (6, 6)
     assert build(site, JAXGUIDE_PROFILE="full").returncode == 0
-    assert (runs(a), runs(b)) == (5, 4)
+    assert (runs(a), runs(b)) == (6, 6)
 
 
 def test_the_offered_notebook_leaves_out_solutions(site: Path) -> None:

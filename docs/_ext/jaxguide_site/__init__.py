@@ -1,7 +1,9 @@
 """The site's own Sphinx extension, one module per job; :func:`setup` wires them.
 
-- :mod:`~jaxguide_site.fingerprint`: the execution cache's key (what page outputs depend on
-  besides their cells; the claims are not part of it).
+- :mod:`~jaxguide_site.fingerprint`: the execution cache's key (what every page's outputs
+  depend on besides their cells; the claims are not part of it).
+- :mod:`~jaxguide_site.dependencies`: the package modules each page used, recorded when it
+  executes; a change to one re-executes the pages that used it.
 - :mod:`~jaxguide_site.verified` and :mod:`~jaxguide_site.verdicts`: what each page verified,
   judged again at every build with the current claims code; a failing strict claim is one
   error naming page, line, claim, figure, sentence and values.
@@ -28,6 +30,7 @@ from jaxguide_site import (
     blocks,
     cached,
     claims,
+    dependencies,
     download,
     execution,
     kernels,
@@ -80,6 +83,7 @@ JOBS = (
     execution,
     blocks,
     cached,
+    dependencies,
     raising,
     mathjax,
     download,

@@ -20,9 +20,10 @@ def page_results(suite: str) -> Results:
 
     Within a docs build (``JAXGUIDE_SHARED_RESULTS`` set), the first page that needs a suite
     runs it and every later page, the results-across-hardware page included, shows that same
-    run. The folder lives inside the execution cache, so anything that re-executes the pages
-    (a change to jaxguide, to jax or to the backend) also re-measures. Elsewhere the suite
-    simply runs.
+    run. The folder lives inside the execution cache, so anything that re-executes every page
+    (a change to jax or to the backend) also re-measures, and the build deletes a suite's
+    results when a module its run imported changes (and re-executes the pages that read
+    them). Elsewhere the suite simply runs.
     """
     profile = page_profile()
     folder = os.environ.get(SHARED_RESULTS_ENV)
