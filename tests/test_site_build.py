@@ -282,6 +282,7 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
         if not shared.exists():
             shared.parent.mkdir(parents=True, exist_ok=True)
             shared.write_text("measured")
+            shared.with_suffix(".seconds").write_text("2.5")  # as page_results notes its run
             with open({str(measured)!r}, "a") as f:
                 f.write("ran\\n")
     """),
@@ -303,6 +304,14 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     result = build(site)
     assert result.returncode == 0, result.stderr
     assert (runs(a), runs(b), runs(measured)) == (1, 1, 1)
+    rows = {
+        row["page"]: row
+        for row in json.loads((site / "_build" / "execution.json").read_text())["pages"]
+    }
+    assert rows.keys() == {"a", "b"}
+    assert rows["a"]["executed"] == "this build"
+    assert (rows["a"]["suite_seconds"], rows["b"]["suite_seconds"]) == (2.5, None)
+    assert rows["a"]["budget_s"] == 30.0  # the site's default
 
     assert build(site).returncode == 0  # nothing changed: nothing executes
     assert (runs(a), runs(b)) == (1, 1)
@@ -339,21 +348,33 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (runs(a), runs(b), runs(measured)) == (3, 3, 2)
 
+    # the edit loop (nox -s docs -- --only a) reads a alone; b keeps what it recorded, so the
+    # next full build executes it for the module it imported
+    with (package / "tiny_b.py").open("a") as f:
+        f.write("\n# edited again\n")
+    page(site, "a", "A", *a_cells, cell("y = 3"))
+    result = build(site, JAXGUIDE_ONLY="a")
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b), runs(measured)) == (4, 3, 2)
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b), runs(measured)) == (4, 4, 2)
+
     with (package / "__init__.py").open("a") as f:  # both imported the package: both execute
         f.write("\n# edited\n")
     assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (4, 4)
+    assert (runs(a), runs(b)) == (5, 5)
 
     stored = site / "results" / "data"  # a results file is stored: all execute
     stored.mkdir(parents=True)
     results("t", Record(benchmark="b", variant="v", timing=timing(1.0))).save(stored / "t.json")
     assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (5, 5)
+    assert (runs(a), runs(b)) == (6, 6)
 
     assert build(site, JAXGUIDE_PROFILE="full").returncode == 0  # the profile changed: all execute
-    assert (runs(a), runs(b)) == (6, 6)
+    assert (runs(a), runs(b)) == (7, 7)
     assert build(site, JAXGUIDE_PROFILE="full").returncode == 0
-    assert (runs(a), runs(b)) == (6, 6)
+    assert (runs(a), runs(b)) == (7, 7)
 
 
 def test_the_offered_notebook_leaves_out_solutions(site: Path) -> None:

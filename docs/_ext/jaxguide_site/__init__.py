@@ -9,7 +9,8 @@
   error naming page, line, claim, figure, sentence and values.
 - :mod:`~jaxguide_site.claims` (``{claim}`` role), :mod:`~jaxguide_site.report`
   (``claims-report``, ``claims.json``), :mod:`~jaxguide_site.render` (badges and tables).
-- :mod:`~jaxguide_site.execution`: the ``execution-summary`` directive.
+- :mod:`~jaxguide_site.execution`: the ``execution-summary`` and ``execution-breakdown``
+  directives, and ``execution.json`` (each page's seconds against its budget).
 - :mod:`~jaxguide_site.blocks`: ``{given}``, ``snippet``, ``not-run``.
 - :mod:`~jaxguide_site.cached`: a page's executed notebook keeps its cached outputs.
 - :mod:`~jaxguide_site.raising`: a cell tagged ``raises-exception`` must raise.
@@ -43,6 +44,7 @@ from jaxguide_site import (
 )
 from jaxguide_site.blocks import GivenRole, NotRunDirective, SnippetDirective
 from jaxguide_site.download import SETUP_TAG, downloadable, pinned_requirement, setup_cell
+from jaxguide_site.execution import OVER_BUDGET, over_budget
 from jaxguide_site.fingerprint import (
     FINGERPRINT_ENV,
     STORED_RESULTS,
@@ -56,6 +58,7 @@ from jaxguide_site.report import claim_rows
 
 __all__ = [
     "FINGERPRINT_ENV",
+    "OVER_BUDGET",
     "SETUP_TAG",
     "STORED_RESULTS",
     "GivenRole",
@@ -68,6 +71,7 @@ __all__ = [
     "execution_fingerprint",
     "fingerprint_parts",
     "mathjax_bundle",
+    "over_budget",
     "pinned_requirement",
     "setup",
     "setup_cell",

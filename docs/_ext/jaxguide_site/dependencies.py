@@ -36,6 +36,8 @@ from jaxguide_site.fingerprint import JUDGED_AT_BUILD, tree_digest
 
 RECORDER = Path(__file__).parent / "recorder"
 """The folder holding the kernels' ``sitecustomize``, which writes what they used."""
+SECONDS = ".seconds"
+"""The suffix of the file beside a suite's shared results that holds how long it ran."""
 RECORD_ENV = "JAXGUIDE_PAGE_RECORD"
 """The file the processes of the page being executed append their lines to."""
 
@@ -68,14 +70,21 @@ def _record_path(app: Sphinx, docname: str, suffix: str = ".json") -> Path:
 
 
 def changed(record: dict[str, Any], package: str) -> bool:
-    """Whether a file the record's page depends on differs from its recorded digest.
+    """Whether a file the record's page depends on differs from its recorded digest: a
+    module, or shared results it read (measured again since, by a build that did not read
+    this page: ``--only``).
 
     >>> changed({"files": {"/no/such/file": "absent"}}, package="p")
     False
+    >>> changed({"files": {}, "read": {"/no/such/results": "abc"}}, package="p")
+    True
     >>> changed({"files": None, "package": "p"}, package="q")
     True
     """
     files: dict[str, str] | None = record.get("files")
+    read: dict[str, str] = record.get("read", {})
+    if any(file_digest(path) != digest for path, digest in read.items()):
+        return True
     if files is None:
         return bool(record.get("package") != package)
     return any(file_digest(path) != digest for path, digest in files.items())
@@ -92,13 +101,13 @@ def outdated(
     (or, with no writer recorded, that a stale page read); every page that read stale results.
 
     >>> records = {
-    ...     "a": {"files": {}, "read": ["/r"]},
-    ...     "b": {"files": {}, "read": ["/r"]},
-    ...     "c": {"files": {}, "read": []},
+    ...     "a": {"files": {}, "read": {}, "wrote": ["/r"]},
+    ...     "b": {"files": {}, "read": {"/r": "absent"}},
+    ...     "c": {"files": {}, "read": {}},
     ... }
     >>> pages, shared = outdated(records, {"/r": {"files": {"/x": "old"}}}, package="p")
     >>> sorted(pages), sorted(shared)
-    (['a', 'b'], ['/r'])
+    (['b'], ['/r'])
     """
     stale = {doc for doc, record in records.items() if changed(record, package)}
     shared = {path for path, writer in measured.items() if changed(writer, package)}
@@ -144,9 +153,13 @@ def _get_outdated(
     pages, shared = outdated(records, measured, package_digest())
     for path in shared:
         Path(path).unlink(missing_ok=True)
+        Path(path).with_suffix(SECONDS).unlink(missing_ok=True)
         _measured_path(app, path).unlink(missing_ok=True)
+    # Pages this build does not read (``--only``) keep their records: the next build that
+    # reads them finds the change (their files, or the shared results they read, differ).
+    pages &= env.found_docs
     _forget(app, records, pages)
-    return sorted(pages & env.found_docs)
+    return sorted(pages)
 
 
 def _start_recording(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -202,7 +215,9 @@ def _record(app: Sphinx, doctree: nodes.document) -> None:
     else:  # nothing recorded: the whole package counts
         record["files"] = None
         record["package"] = package_digest()
-    record["read"] = sorted({p for line in lines for p in line["read"]})
+    record["read"] = {
+        p: file_digest(p) for p in sorted({p for line in lines for p in line["read"]})
+    }
     record["wrote"] = sorted({p for line in lines for p in line["wrote"]})
     path.write_text(json.dumps(record, indent=1) + "\n")
     for shared in record["wrote"]:  # what the run that measured them used
@@ -212,6 +227,20 @@ def _record(app: Sphinx, doctree: nodes.document) -> None:
         if record["files"] is None:
             writer["package"] = record["package"]
         measured.write_text(json.dumps(writer, indent=1) + "\n")
+
+
+def suite_seconds(app: Sphinx, docname: str) -> float | None:
+    """How long the suites took that the page's run measured (``None``: it measured none).
+
+    :func:`jaxguide.bench.page_results` writes each suite's seconds beside its results.
+    """
+    path = _record_path(app, docname)
+    if not path.exists():
+        return None
+    wrote = json.loads(path.read_text()).get("wrote", [])
+    seconds = [Path(p).with_suffix(SECONDS) for p in wrote if p.endswith(".json")]
+    found = [float(p.read_text()) for p in seconds if p.exists()]
+    return sum(found) if found else None
 
 
 def _put_recorder_on_path(app: Sphinx) -> None:

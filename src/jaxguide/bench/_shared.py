@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from jaxguide.bench._suites import page_profile
@@ -32,6 +33,9 @@ def page_results(suite: str) -> Results:
     path = Path(folder) / f"{suite}-v{SUITES[suite].version}-{profile}.json"
     if path.exists():
         return load_results(path)
+    started = time.perf_counter()
     results = SUITES[suite].run(profile)
     results.save(path)
+    # how long the run took, for the build's execution report (jaxguide_site.execution)
+    path.with_suffix(".seconds").write_text(f"{time.perf_counter() - started:.3f}\n")
     return results
