@@ -7,9 +7,11 @@ build, that a changed fingerprint re-executes the pages.
 
 from __future__ import annotations
 
+import doctest
 import importlib.metadata
 import platform
 import shutil
+import types
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -131,3 +133,15 @@ def test_the_parts_name_what_they_read(inputs: tuple[Path, Path]) -> None:
 def test_the_default_results_folder_is_the_sites() -> None:
     site_results = Path(__file__).parents[1] / "docs" / "results" / "data"
     assert site_results == jaxguide_site.STORED_RESULTS
+
+
+@pytest.mark.parametrize(
+    "module",
+    [jaxguide_site.fingerprint, jaxguide_site.dependencies, jaxguide_site.execution],
+    ids=lambda module: module.__name__,
+)
+def test_the_cache_modules_doctests_pass(module: types.ModuleType) -> None:
+    """pytest does not collect docs/_ext (its doctests would import it twice): run them here."""
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted
+    assert result.failed == 0

@@ -292,6 +292,7 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
         cell(f"""
         import os
         from pathlib import Path
+        import jaxguide.claims  # recorded without claims/: editing a claim re-executes nothing
         import jaxguide.tiny_b
 
         print(({shared}).read_text())
