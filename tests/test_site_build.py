@@ -12,12 +12,52 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from bs4 import BeautifulSoup
 
 from factories import results, timing
 from jaxguide.results import Record
 from jaxguide_site import mathjax_bundle
-from tiny_site import build, cell, counter, index, page, runs
+from tiny_site import build, cell, counter, index, make_site, page, runs
+
+
+@pytest.fixture(scope="module")
+def good_site(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One site whose build succeeds, with the pages of the tests that read a good build:
+    math and a given number; a verified claim and the claims report; a practice page.
+    (Each tiny build costs seconds; these pages do not interfere.)"""
+    site = make_site(tmp_path_factory.mktemp("good"))
+    (site / "math.md").write_text(
+        "# Math\n\nThe square $x^2$ of a {given}`64 MiB <a budget chosen here>` buffer.\n\n"
+        "$$\n\\sum_i x_i^2\n$$\n"
+    )
+    page(site, "measured", "Measured", DEMO_CLAIM, prose=DEMO_PROSE)
+    (site / "report.md").write_text("# Report\n\n```{claims-report}\n```\n")
+    page(
+        site,
+        "practice",
+        "Practice",
+        cell("""
+        def answer():
+            raise NotImplementedError  # the starter
+        """),
+        cell("""
+        :tags: [hide-input, solution]
+
+        def answer():
+            return 42  # the solution
+        """),
+        cell("""
+        :tags: [solution]
+
+        answer()
+        """),
+        cell("print('after the solution')"),
+    )
+    index(site, "math", "measured", "report", "practice")
+    return site, build(site)
 
 
 def test_a_cell_that_raises_fails_the_build(site: Path) -> None:
@@ -44,13 +84,10 @@ def test_a_cell_tagged_to_raise_must_raise(site: Path) -> None:
     assert "raises.md" not in result.stderr  # its cell raised, as it says
 
 
-def test_math_renders_from_the_site_and_given_numbers_show_as_text(site: Path) -> None:
-    (site / "math.md").write_text(
-        "# Math\n\nThe square $x^2$ of a {given}`64 MiB <a budget chosen here>` buffer.\n\n"
-        "$$\n\\sum_i x_i^2\n$$\n"
-    )
-    index(site, "math")
-    result = build(site)
+def test_math_renders_from_the_site_and_given_numbers_show_as_text(
+    good_site: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, result = good_site
     assert result.returncode == 0, result.stderr
     html = (site / "_build" / "math.html").read_text()
     soup = BeautifulSoup(html, "html.parser")
@@ -229,17 +266,10 @@ def test_edited_claims_are_judged_again_on_cached_pages(site: Path, tmp_path: Pa
     assert status("jit-vmap-same-jaxpr") == "holds"
 
 
-def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
-    page(
-        site,
-        "measured",
-        "Measured",
-        DEMO_CLAIM,
-        prose=DEMO_PROSE,
-    )
-    (site / "report.md").write_text("# Report\n\n```{claims-report}\n```\n")
-    index(site, "measured", "report")
-    result = build(site)
+def test_verdicts_render_and_the_report_lists_every_claim(
+    good_site: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, result = good_site
     assert result.returncode == 0, result.stderr
     # The kernel got CurveZMQ keys (jaxguide_site.encrypt_kernel_channels), so it did not warn.
     assert "without encryption" not in result.stdout + result.stderr
@@ -326,14 +356,12 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     *_, raised = (c for c in executed["cells"] if c["cell_type"] == "code")
     assert [o["ename"] for o in raised["outputs"]] == ["ZeroDivisionError"]
 
-    page(site, "a", "A", *a_cells, cell("y = 2"))  # one page changed: only it executes
-    assert build(site).returncode == 0
-    assert (runs(a), runs(b), runs(measured)) == (2, 1, 1)
-
-    with (package / "claims" / "_site.py").open("a") as f:  # a claim: none execute
+    # one page changed, and a claim: only that page executes (not b, which imported the claims)
+    page(site, "a", "A", *a_cells, cell("y = 2"))
+    with (package / "claims" / "_site.py").open("a") as f:
         f.write("\n# edited\n")
     assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (2, 1)
+    assert (runs(a), runs(b), runs(measured)) == (2, 1, 1)
 
     with (package / "tiny_b.py").open("a") as f:  # a module only b imported: only b executes
         f.write("\n# edited\n")
@@ -378,30 +406,10 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     assert (runs(a), runs(b)) == (7, 7)
 
 
-def test_the_offered_notebook_leaves_out_solutions(site: Path) -> None:
-    page(
-        site,
-        "practice",
-        "Practice",
-        cell("""
-        def answer():
-            raise NotImplementedError  # the starter
-        """),
-        cell("""
-        :tags: [hide-input, solution]
-
-        def answer():
-            return 42  # the solution
-        """),
-        cell("""
-        :tags: [solution]
-
-        answer()
-        """),
-        cell("print('after the solution')"),
-    )
-    index(site, "practice")
-    result = build(site)
+def test_the_offered_notebook_leaves_out_solutions(
+    good_site: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, result = good_site
     assert result.returncode == 0, result.stderr
     html = (site / "_build" / "practice.html").read_text()
     assert "the solution" in html  # the page keeps it
