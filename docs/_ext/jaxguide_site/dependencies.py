@@ -18,6 +18,7 @@ kernel died before writing them) counts as depending on the whole package less `
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -58,7 +59,14 @@ def package_digest() -> str:
 
 
 def _active(app: Sphinx) -> bool:
+    """Whether pages execute through the cache (else nothing is dropped from it)."""
     return bool(app.config.nb_execution_mode == "cache")
+
+
+def _recording(app: Sphinx) -> bool:
+    """Whether pages' processes record what they used: also when every page executes (CI),
+    for the execution report's suite seconds."""
+    return bool(app.config.nb_execution_mode in ("cache", "force"))
 
 
 def _folder(app: Sphinx) -> Path:
@@ -122,10 +130,10 @@ def _forget(app: Sphinx, records: dict[str, dict[str, Any]], docnames: Iterable[
     cache = get_cache(app.config.nb_execution_cache_path)
     for docname in docnames:
         record = records[docname]
-        try:
-            entry = cache.get_cache_record(record["pk"])
-        except KeyError:
-            entry = None
+        entry = None
+        if record.get("pk") is not None:  # None: recorded by a build that executed every page
+            with contextlib.suppress(KeyError):
+                entry = cache.get_cache_record(record["pk"])
         if entry is not None and entry.hashkey == record.get("hashkey"):
             cache.remove_cache(entry.pk)
         _record_path(app, docname).unlink(missing_ok=True)
@@ -165,7 +173,7 @@ def _get_outdated(
 def _start_recording(app: Sphinx, docname: str, source: list[str]) -> None:
     """Name the file this page's processes append to, should it execute."""
     del source
-    if not _active(app):
+    if not _recording(app):
         return
     pending = _record_path(app, docname, ".pending")
     pending.parent.mkdir(parents=True, exist_ok=True)
@@ -186,7 +194,7 @@ def _lines(pending: Path) -> list[dict[str, Any]]:
 def _record(app: Sphinx, doctree: nodes.document) -> None:
     """After a page is read: if it executed, record what it used."""
     del doctree
-    if not _active(app):
+    if not _recording(app):
         return
     docname = app.env.docname
     os.environ.pop(RECORD_ENV, None)
@@ -196,19 +204,22 @@ def _record(app: Sphinx, doctree: nodes.document) -> None:
     if not notebook.exists():  # not a notebook
         pending.unlink(missing_ok=True)
         return
-    cache = get_cache(app.config.nb_execution_cache_path)
-    try:
-        entry = cache.match_cache_notebook(nbformat.read(notebook, as_version=4))
-    except KeyError:  # it failed, and the build says so already
-        pending.unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
-        return
-    old = json.loads(path.read_text()) if path.exists() else None
-    if not pending.exists() and old is not None and old.get("hashkey") == entry.hashkey:
-        return  # read from the cache: what it used is recorded already
+    pk, hashkey = None, None  # the cache entry, where pages execute through the cache
+    if _active(app):
+        cache = get_cache(app.config.nb_execution_cache_path)
+        try:
+            entry = cache.match_cache_notebook(nbformat.read(notebook, as_version=4))
+        except KeyError:  # it failed, and the build says so already
+            pending.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+            return
+        pk, hashkey = entry.pk, entry.hashkey
+        old = json.loads(path.read_text()) if path.exists() else None
+        if not pending.exists() and old is not None and old.get("hashkey") == hashkey:
+            return  # read from the cache: what it used is recorded already
     lines = _lines(pending) if pending.exists() else []
     pending.unlink(missing_ok=True)
-    record: dict[str, Any] = {"docname": docname, "pk": entry.pk, "hashkey": entry.hashkey}
+    record: dict[str, Any] = {"docname": docname, "pk": pk, "hashkey": hashkey}
     if lines:
         files = sorted({file for line in lines for file in line["modules"]})
         record["files"] = {file: file_digest(file) for file in files}
@@ -244,7 +255,7 @@ def suite_seconds(app: Sphinx, docname: str) -> float | None:
 
 
 def _put_recorder_on_path(app: Sphinx) -> None:
-    if not _active(app):
+    if not _recording(app):
         return
     paths = [str(RECORDER), *filter(None, [os.environ.get("PYTHONPATH")])]
     os.environ["PYTHONPATH"] = os.pathsep.join(paths)
