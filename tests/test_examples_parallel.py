@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -32,6 +34,7 @@ from jaxguide.examples.parallel import (
     train_step_pmap,
 )
 from jaxguide.results import Method, Results
+from markdown_blocks import DOCS, blocks
 
 N = jax.device_count()
 
@@ -260,3 +263,28 @@ def _numpy_grads(params: Params, xs: Any, ys: Any) -> Params:
     w, b, xs, ys = (np.asarray(a, dtype=np.float64) for a in (params.w, params.b, xs, ys))
     residual = xs @ w + b - ys
     return Params(w=2 * xs.T @ residual / len(ys), b=2 * residual.mean())
+
+
+@pytest.mark.parametrize("devices", [1, 3])
+@pytest.mark.parametrize("name", ["pmap", "shard-map"])
+def test_cheatsheet_snippets_print_what_they_say_on_n_devices(
+    name: str, devices: int, tmp_path: Any
+) -> None:
+    """Their output is shown for 8 devices; a comment says what they print on ``n``."""
+    (snippet,) = [
+        b
+        for b in blocks(DOCS / "reference" / "cheatsheet.md")
+        if b.kind == "snippet" and b.options.get("name") == name
+    ]
+    assert "# on n devices: n (n, 4) 1.0 (4n - 1)/2" in snippet.code
+    env = {**os.environ, "JAX_NUM_CPU_DEVICES": str(devices), "JAX_PLATFORMS": "cpu"}
+    printed = subprocess.run(
+        [sys.executable, "-c", snippet.code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout.split()
+    assert printed == [str(devices), f"({devices},", "4)", "1.0", str((4 * devices - 1) / 2)]
