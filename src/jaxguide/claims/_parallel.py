@@ -26,7 +26,7 @@ ONE_DEVICE_TOLERANCE = 1e-5
 def forms_agree(results: Results) -> Evidence:
     """Every example's three forms agree with each other and with one device, at every block size.
 
-    Each example is read at every size of :data:`ROWS_PER_DEVICE` (one row per device, and
+    Each example is read at every size of ``ROWS_PER_DEVICE`` (one row per device, and
     several): a record missing at any size means the sentence was not checked.
     """
     diffs: dict[str, float] = {}
