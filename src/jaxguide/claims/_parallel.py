@@ -173,6 +173,8 @@ CLAIMS = (
         reads=benchmark_variants("placement/both"),
         predicate=vmap_one_device_pmap_many,
         source=SEED_QA,
+        falsified_by="on several devices, pmap's output comes back on fewer devices than it "
+        "has rows (gathered to one), or jit(vmap)'s on more than one, or their values differ",
     ),
     MeasuredClaim(
         id="pmap-dispatch-costs-more",
