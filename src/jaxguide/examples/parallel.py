@@ -351,7 +351,7 @@ def vmap_sharded(params: Params, xs: Array, mesh: Mesh) -> Array:
 
 # --- the examples, for pages, tests and the suite ---------------------------------------
 ROWS_PER_DEVICE = (1, 2, 3)
-"""The block sizes every example is checked at: one row per device, as pmap's own examples
+"""The block sizes every example is checked at. One row per device, as pmap's own examples
 have, and several, where a collective that combined blocks without reducing them first would
 give another answer."""
 
@@ -368,7 +368,7 @@ class Example:
     """Arguments for ``n`` devices, and optionally the rows per device (the mesh is appended
     for the shard_map and jit forms)."""
     one_device: Callable[..., Any]
-    """The same computation on the whole batch on one device: ``one_device(n, *args)``."""
+    """The same computation on the whole batch on one device, called as ``one_device(n, *args)``."""
 
     def run(self, mesh: Mesh, per_device: int | None = None) -> tuple[Any, Any, Any]:
         """The three forms' results on ``mesh`` (pmap uses the same number of devices)."""
