@@ -1,4 +1,5 @@
-"""Claims checked by the parallel suite: pmap against today's path, and claim 6 of the vmap course page.
+"""Claims checked by the parallel suite: pmap against today's path, and claim 6 of the vmap
+course page.
 
 Records follow :mod:`jaxguide.bench.suites.parallel`: ``agreement`` (one variant per example),
 ``placement``, ``one-device`` (variants ``pmap``, ``jit_vmap``; params ``devices``, ``size``)

@@ -5,10 +5,11 @@ Benchmarks (variants in brackets):
 - ``agreement`` [one per example of ``jaxguide.examples.parallel.EXAMPLES``]: the largest
   difference between the pmap, shard_map and jit-with-shardings forms, and for the
   training step and vmap examples, from the same computation on one device;
-- ``placement`` [vmap, pmap]: how many devices hold the output (the contrast the Q&A page on vmap draws);
+- ``placement`` [vmap, pmap]: how many devices hold the output (the contrast the Q&A page on
+  vmap draws);
 - ``one-device`` [pmap, jit_vmap] by ``devices`` and ``size``: pmap on one device (and on
   every simulated device) against ``jit(vmap)`` of the same function on the same rows, with
-  the largest difference between their results (claim 6 of the course page on vmap's performance);
+  the largest difference between their results (claim 6 of the vmap course page);
 - ``dispatch`` [pmap, jit_shard_map, jit_sharded]: the cost of a call on a tiny input that
   already lives where each form wants it.
 
