@@ -22,7 +22,7 @@ from jaxguide.render._charts import (
     variant_style,
 )
 from jaxguide.render._comparison import SAME, comparison_grids, comparison_tables
-from jaxguide.render._figures import comparison_figures
+from jaxguide.render._figures import comparison_figures, direction_words, verdict_words
 from jaxguide.render._side_by_side import (
     CodeColumns,
     SideBySide,
@@ -68,6 +68,7 @@ __all__ = [
     "comparison_figures",
     "comparison_grids",
     "comparison_tables",
+    "direction_words",
     "format_seconds",
     "measured_bandwidth",
     "measured_table",
@@ -87,4 +88,5 @@ __all__ = [
     "variant_style",
     "verdict_badge",
     "verdict_table",
+    "verdict_words",
 ]
