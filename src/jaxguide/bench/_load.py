@@ -69,7 +69,7 @@ def _between(before: _Sample, after: _Sample, cores: int) -> Load:
 
 
 class LoadWatch:
-    """What :func:`watch_load` yields: :attr:`load` is set when the block ends."""
+    """What :func:`watch_load` yields: its ``load`` is set when the block ends."""
 
     load: Load | None = None
 

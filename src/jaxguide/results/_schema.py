@@ -32,7 +32,7 @@ SCHEMA = "jaxguide-results/2"
 """The schema a results file declares; a file of any other version is refused, named.
 
 Version 2 keeps every timing's raw per-repeat samples (version 1 kept only their summary).
-A results file may also say how busy the machine was (``load``, a :class:`Load`); files written
+A results file may also say how busy the machine was (``load``, a :class:`~jaxguide.results.Load`); files written
 before it was recorded have none, and still load.
 """
 
@@ -156,7 +156,7 @@ class Load(_Model):
     OS gives one), and, where the OS counts CPU time per state (Linux's ``/proc/stat``), the CPU
     seconds every other process took meanwhile: the machine's busy time less this process's own.
 
-    The machine counts as busy when other processes took more than :attr:`BUSY_SHARE` of the
+    The machine counts as busy when other processes took more than ``Load.BUSY_SHARE`` of the
     CPU time its cores had during the measurement. Where that is not known, when the load
     average, before or after, was above the number of cores. (Where others' CPU time is known,
     the load average is reported only: it counts this process's own threads too.)
