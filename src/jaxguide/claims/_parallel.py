@@ -1,4 +1,5 @@
-"""Claims checked by the parallel suite: pmap against today's path, and the seed's claim 6.
+"""Claims checked by the parallel suite: pmap against today's path, and claim 6 of the vmap
+course page.
 
 Records follow :mod:`jaxguide.bench.suites.parallel`: ``agreement`` (one variant per example,
 param ``rows_per_device``), ``placement``, ``one-device`` (variants ``pmap``, ``jit_vmap``;

@@ -5,10 +5,11 @@ Benchmarks (variants in brackets):
 - ``agreement`` [one per example of ``jaxguide.examples.parallel.EXAMPLES``] by
   ``rows_per_device`` (each of ``ROWS_PER_DEVICE``): the largest difference between the pmap,
   shard_map and jit-with-shardings forms, and of each from the same computation on one device;
-- ``placement`` [vmap, pmap]: how many devices hold the output (the seed Q&A's contrast);
+- ``placement`` [vmap, pmap]: how many devices hold the output (the contrast the Q&A page on
+  vmap draws);
 - ``one-device`` [pmap, jit_vmap] by ``devices`` and ``size``: pmap on one device (and on
   every simulated device) against ``jit(vmap)`` of the same function on the same rows, with
-  the largest difference between their results (the seed course's claim 6);
+  the largest difference between their results (claim 6 of the vmap course page);
 - ``one-device-batch`` [check]: on one device, pmap of a per-row function over a batch of
   several rows (refused or not), over one row, and over the batch wrapped as one entry with
   vmap inside, each against vmap;
