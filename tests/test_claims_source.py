@@ -16,6 +16,7 @@ def _row(source: str, claim_id: str = "c") -> dict[str, Any]:
         "statement": "A sentence.",
         "kind": "strict",
         "source": source,
+        "falsified_by": "An observation.",
         "page": None,
         "shown": False,
         "verdicts": [verdict],
@@ -24,11 +25,13 @@ def _row(source: str, claim_id: str = "c") -> dict[str, Any]:
 
 def test_the_source_column_says_this_site_or_names_the_text() -> None:
     table = report_table([_row("jaxguide"), _row(SEED_COURSE), _row(SEED_QA)], lambda d: d)
-    sources = [row[2].astext() for row in table.findall(lambda n: n.tagname == "row")][1:]
+    rows = list(table.findall(lambda n: n.tagname == "row"))[1:]
+    sources = [row[2].astext() for row in rows]
     assert sources == ["this site", f"the {SEED_COURSE}", f"the {SEED_QA}"]
     assert not any("seed" in s for s in sources)
     assert "course page on vmap's performance" in sources[1]
     assert "Q&A page" in sources[2]
+    assert all("False if: An observation." in row[0].astext() for row in rows)
 
 
 def test_the_front_page_tables_name_each_text_once() -> None:
