@@ -19,6 +19,7 @@ from jaxguide.bench._bandwidth import (
     stream_point,
 )
 from jaxguide.bench._environment import describe_environment
+from jaxguide.bench._hlo import hlo_digest, optimized_hlo
 from jaxguide.bench._memory import compiled_memory, peak_bytes_in_use
 from jaxguide.bench._points import guarded, guarded_group
 from jaxguide.bench._shared import SHARED_RESULTS_ENV, page_results
@@ -50,7 +51,9 @@ __all__ = [
     "describe_environment",
     "guarded",
     "guarded_group",
+    "hlo_digest",
     "last_level_cache_bytes",
+    "optimized_hlo",
     "page_profile",
     "page_results",
     "peak_bytes_in_use",
