@@ -12,6 +12,7 @@ import numpy as np
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim, largest
 from jaxguide.claims._memory import mib
+from jaxguide.claims._predicates import counted
 from jaxguide.claims._transforms import FASTER
 from jaxguide.results import Memory, NotMeasured, Results, benchmark_variants
 
@@ -50,6 +51,7 @@ def _temps(results: Results, variant: str) -> dict[int, int]:
     }
     if len(found) < 2:
         raise NotMeasured(f"hvp-memory/{variant}: fewer than two dimensions")
+    counted({f"temporary bytes at dimension {d}": t for d, t in found.items()}, variant)
     return found
 
 
@@ -128,6 +130,7 @@ def nothing_saveable_cuts_memory(results: Results) -> Evidence:
     if not {"no-checkpoint", "nothing_saveable"} <= set(temps):
         raise NotMeasured("checkpoint memory of no-checkpoint or nothing_saveable missing")
     plain, remat = temps["no-checkpoint"], temps["nothing_saveable"]
+    counted({"no-checkpoint bytes": plain, "nothing_saveable bytes": remat}, "checkpoint")
     return Evidence(
         holds=remat < plain,
         figure=f"{mib(remat)} with nothing_saveable against {mib(plain)} without checkpointing "

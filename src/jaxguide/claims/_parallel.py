@@ -8,6 +8,7 @@ and ``dispatch`` (variants ``pmap``, ``jit_shard_map``, ``jit_sharded``).
 from __future__ import annotations
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, NotApplicable, Pair, StrictClaim, largest
+from jaxguide.claims._predicates import counted
 from jaxguide.claims._sources import SEED_COURSE, SEED_QA
 from jaxguide.results import NotMeasured, Record, Results, Threshold, benchmark_variants
 
@@ -90,6 +91,9 @@ def vmap_one_device_pmap_many(results: Results) -> Evidence:
     vmap_devices = int(record.values["vmap_devices"])
     pmap_devices = int(record.values["pmap_devices"])
     rows = int(record.values["rows"])
+    counted(
+        {"rows": rows, "vmap's devices": vmap_devices, "pmap's devices": pmap_devices}, "placement"
+    )
     if rows < 2:
         raise NotApplicable("one device only: nothing to spread over")
     return Evidence(
