@@ -249,6 +249,18 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         _same,
         lambda r: scaled_memory(r, "checkpoint", "nothing_saveable", 3),
     ),
+    "custom-jvp-keeps-forward-mode": (
+        _same,  # an HVP off by a thousandth, or one that raised (NaN)
+        lambda r: with_values(r, "softplus", "check", jvp_hvp_error=math.nan),
+    ),
+    "custom-vjp-blocks-forward-mode": (
+        _same,  # a JAX that derived a forward rule for jacfwd
+        lambda r: with_values(r, "softplus", "check", vjp_forward_raised=2),
+    ),
+    "rewritten-softplus-wrong-at-zero": (
+        _same,  # derivative conventions at the kinks that add up to the true 1/2
+        lambda r: with_values(r, "softplus", "check", rewritten_grad_at_0=0.5),
+    ),
     "model-parallel-block-matches-one-device": (
         _same,
         lambda r: with_values(r, "mlp", "automatic", max_abs_diff=1e-3),
