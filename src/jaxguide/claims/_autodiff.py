@@ -234,9 +234,9 @@ CLAIMS = (
         suite="autodiff",
         reads=_SOFTPLUS,
         predicate=custom_jvp_keeps_forward_mode,
-        falsified_by="on some jax/jaxlib or backend, jax.hessian or hvp_fwd_over_rev through "
-        "the custom_jvp softplus raising, or differing from sigmoid(x)(1 - sigmoid(x)) by more "
-        "than float32 rounding",
+        falsified_by="On some jax/jaxlib or backend, jax.hessian or hvp_fwd_over_rev through "
+        "the custom_jvp softplus raises, or differs from sigmoid(x)(1 - sigmoid(x)) by more "
+        "than a relative 1e-6.",
     ),
     StrictClaim(
         id="custom-vjp-blocks-forward-mode",
@@ -246,8 +246,8 @@ CLAIMS = (
         suite="autodiff",
         reads=_SOFTPLUS,
         predicate=custom_vjp_no_forward_mode,
-        falsified_by="a JAX release in which jax.jvp of a custom_vjp function returns a value "
-        "(JAX deriving a forward rule from the backward one) instead of raising TypeError",
+        falsified_by="A JAX release in which jax.jvp of a custom_vjp function returns a value "
+        "(JAX deriving a forward rule from the backward one) instead of raising TypeError.",
     ),
     StrictClaim(
         id="rewritten-softplus-wrong-at-zero",
@@ -257,8 +257,8 @@ CLAIMS = (
         suite="autodiff",
         reads=_SOFTPLUS,
         predicate=rewritten_wrong_at_zero,
-        falsified_by="a JAX release whose derivative conventions at a tie of maximum (1/2 to "
+        falsified_by="A JAX release whose derivative conventions at a tie of maximum (1/2 to "
         "each side) or at 0 of abs (slope 1) change so that the two pieces' derivatives add "
-        "up to 1/2 at 0",
+        "up to 1/2 at 0.",
     ),
 )

@@ -189,8 +189,6 @@ CLAIMS = (
         suite="transforms-grad",
         reads=benchmark_variants("value-and-grad/jaxpr"),
         predicate=xla_dedups_forward,
-        falsified_by="on some backend, XLA's compiled program for f and grad(f) under one jit "
-        "holding more tanh or dot operations than value_and_grad's (the forward pass kept twice)",
     ),
     MeasuredClaim(
         id="jacfwd-tall-jacrev-wide",

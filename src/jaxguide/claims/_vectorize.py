@@ -46,8 +46,8 @@ CLAIMS = (
         suite="vectorize",
         reads=benchmark_variants("affine/vectorize", "affine/vmap"),
         predicate=same_program,
-        falsified_by="a jax/jaxlib or backend where XLA's optimized HLO for the vectorized "
+        falsified_by="A jax/jaxlib or backend where XLA's optimized HLO for the vectorized "
         "affine map differs from its vmap's (an extra broadcast, transpose or copy, say), once "
-        "names, metadata and source locations are left out",
+        "names, metadata and source locations are left out.",
     ),
 )
