@@ -60,7 +60,7 @@ HESSIAN = "hessian"
 """The variant that forms the Hessian, then multiplies: ``jax.hessian(f)(x) @ v``."""
 
 SOFTPLUS_POINTS = (-100.0, -30.0, -3.0, -0.5, 0.0, 0.5, 3.0, 30.0, 100.0)
-"""Where the softplus derivatives are checked: both tails, the kink of the pieces (0), between."""
+"""Where the softplus derivatives are checked, from both tails to the kink of its pieces at 0."""
 
 CHECKPOINT_SHAPE = {"depth": 8, "width": 256, "batch": 128}
 """The deep MLP whose gradient is checkpointed (layers, units per layer and examples)."""
