@@ -25,6 +25,8 @@ from jaxguide.examples.autodiff import (
     deep_mlp_loss,
     init_deep_mlp,
     naive_softplus,
+    rewritten_softplus,
+    softplus_jvp,
     stable_softplus,
 )
 
@@ -114,3 +116,49 @@ def test_loglog_slope() -> None:
     assert loglog_slope(xs, [x**2 + 7 for x in xs]) == pytest.approx(2.0, abs=0.01)
     assert np.isnan(loglog_slope(xs, [0.0, 1.0, 2.0]))  # a zero has no logarithm
     assert np.isnan(loglog_slope([1.0], [1.0]))
+
+
+def _sigmoid64(x: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-x)))
+
+
+@pytest.mark.parametrize("x", [-30.0, -2.0, -1e-3, 0.0, 1e-3, 0.5, 3.0, 40.0])
+def test_custom_jvp_softplus_second_derivative_is_analytic(x: float) -> None:
+    s = _sigmoid64(x)
+    assert float(softplus_jvp(x)) == pytest.approx(np.logaddexp(0.0, x), rel=RTOL, abs=ATOL)
+    assert float(jax.grad(softplus_jvp)(x)) == pytest.approx(s, rel=RTOL, abs=ATOL)
+    assert float(jax.jacfwd(softplus_jvp)(x)) == pytest.approx(s, rel=RTOL, abs=ATOL)
+    assert float(jax.hessian(softplus_jvp)(x)) == pytest.approx(s * (1 - s), rel=RTOL, abs=ATOL)
+    # and against a central difference of the float64 NumPy derivative
+    fd = (_sigmoid64(x + H) - _sigmoid64(x - H)) / (2 * H)
+    assert float(jax.hessian(softplus_jvp)(x)) == pytest.approx(fd, rel=1e-5, abs=1e-9)
+
+
+def test_hvp_through_custom_jvp_softplus_matches_the_analytic_hessian() -> None:
+    x = jnp.linspace(-5.0, 5.0, 11)
+    v = jnp.arange(11.0) - 5.0
+    s = 1.0 / (1.0 + np.exp(-np.asarray(x)))
+    expected = s * (1 - s) * np.asarray(v)  # the Hessian of sum(softplus) is diagonal
+    for hvp in HVPS.values():
+        got = hvp(lambda y: jnp.sum(softplus_jvp(y)), x, v)
+        np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_forward_mode_through_the_custom_vjp_softplus_raises() -> None:
+    for forward in (jax.jacfwd, jax.hessian):
+        with pytest.raises(TypeError, match="can't apply forward-mode autodiff"):
+            forward(stable_softplus)(1.0)
+    x = jnp.ones(3)
+    with pytest.raises(TypeError, match="custom_vjp"):
+        HVPS["fwd-over-rev"](lambda y: jnp.sum(stable_softplus(y)), x, x)
+    HVPS["rev-over-rev"](lambda y: jnp.sum(stable_softplus(y)), x, x)  # reverse twice works
+
+
+def test_rewritten_softplus_gradient_is_wrong_only_at_zero() -> None:
+    assert float(jax.grad(rewritten_softplus)(0.0)) == 0.0  # sigmoid(0) is 1/2
+    for x in (-3.0, -1e-6, 1e-6, 3.0):
+        s = _sigmoid64(x)
+        assert float(jax.grad(rewritten_softplus)(x)) == pytest.approx(s, rel=RTOL)
+    # the cause: maximum's tie gives 1/2, abs counts as slope 1 at 0, so the log1p term -1/2
+    assert float(jax.grad(lambda x: jnp.maximum(x, 0.0))(0.0)) == 0.5
+    assert float(jax.grad(jnp.abs)(0.0)) == 1.0

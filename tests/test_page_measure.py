@@ -14,7 +14,7 @@ import pytest
 from jaxguide.bench import SHARED_RESULTS_ENV, SUITES
 from jaxguide.claims import CLAIMS, ClaimFailed, NearThreshold, agree, agreement, verify
 from jaxguide.pages import MEASUREMENTS, measure
-from jaxguide.results import load_results
+from jaxguide.results import Results, load_results
 
 DOCS = Path(__file__).parent.parent / "docs"
 X = jnp.arange(12.0).reshape(4, 3)
@@ -25,32 +25,84 @@ def _double(x: jax.Array) -> jax.Array:
 
 
 def _calls(vectorize_offset: float = 0.0) -> dict[str, tuple[object, tuple[jax.Array]]]:
-    return {
-        "vectorize": (jax.jit(lambda x: _double(x) + vectorize_offset), (X,)),
-        "vmap": (jax.jit(jax.vmap(_double)), (X,)),
-    }
+    """Both variants compile to one program, unless ``vectorize_offset`` adds an operation."""
+    vectorized = jnp.vectorize(_double)
+    if vectorize_offset:
+        return {
+            "vectorize": (jax.jit(lambda x: vectorized(x) + vectorize_offset), (X,)),
+            "vmap": (jax.jit(jax.vmap(_double)), (X,)),
+        }
+    return {"vectorize": (jax.jit(vectorized), (X,)), "vmap": (jax.jit(jax.vmap(_double)), (X,))}
+
+
+def _measure(
+    calls: dict[str, tuple[object, tuple[jax.Array]]], *, claims: bool = True, timed: bool = True
+) -> Results:
+    """``measure("vectorize", ...)`` as the page calls it: with the programs' fingerprints."""
+    return measure(
+        "vectorize",
+        calls,  # type: ignore[arg-type]
+        benchmark="affine",
+        reference="vmap",
+        hlo=True,
+        timed=timed,
+        claims=claims,
+    )
 
 
 def test_measure_times_both_variants_as_the_declared_measurement() -> None:
-    results = measure("vectorize", _calls(), benchmark="affine", reference="vmap")
+    results = _measure(_calls())
     assert (results.suite, results.suite_version) == (
         "vectorize",
         MEASUREMENTS["vectorize"].version,
     )
     assert {r.variant for r in results.records} == {"vectorize", "vmap"}
     assert all(r.timing is not None and r.timing.median_s > 0 for r in results.records)
-    values = results.record("affine", "vectorize").values
+    values = dict(results.record("affine", "vectorize").values)
+    assert values.pop("hlo_digest") == results.record("affine", "vmap").values["hlo_digest"]
     assert values == {"max_abs_diff": 0.0, "reference_max_abs": 22.0}
     assert verify("vectorize-matches-vmap", results).status == "holds"
+    assert verify("vectorize-compiles-to-vmap", results).status == "holds"
+
+
+def test_two_programs_that_differ_fail_the_same_program_claim() -> None:
+    results = _measure(_calls(1e-30), claims=False)  # one more add: another program
+    digests = {r.values["hlo_digest"] for r in results.records}
+    assert len(digests) == 2
+    with pytest.raises(ClaimFailed, match="optimized HLO differs"):
+        verify("vectorize-compiles-to-vmap", results)
+
+
+def test_untimed_measurement_records_no_timing() -> None:
+    results = _measure(_calls(), timed=False)
+    assert all(r.timing is None for r in results.records)
+    assert verify("vectorize-compiles-to-vmap", results).status == "holds"
+
+
+def test_a_nan_in_a_later_output_makes_the_largest_difference_nan() -> None:
+    """Python's max keeps a NaN only where it comes first: the NaN here is in the second leaf."""
+    pair = {
+        "vectorize": (jax.jit(lambda x: (x + 0.5, jnp.where(x > 5, jnp.nan, x))), (X,)),
+        "vmap": (jax.jit(lambda x: (x, x)), (X,)),
+    }
+    results = measure("vectorize", pair, benchmark="affine", reference="vmap", claims=False)
+    assert math.isnan(float(results.record("affine", "vectorize").values["max_abs_diff"]))
+    nan_reference = {"vectorize": pair["vmap"], "vmap": pair["vectorize"]}
+    results = measure(
+        "vectorize", nan_reference, benchmark="affine", reference="vmap", claims=False
+    )
+    values = results.record("affine", "vectorize").values
+    assert math.isnan(float(values["max_abs_diff"]))
+    assert math.isnan(float(values["reference_max_abs"]))
 
 
 def test_measure_verifies_the_claims_that_read_it() -> None:
     with pytest.raises(ClaimFailed, match=r"strict claim 'vectorize-matches-vmap' does not hold"):
-        measure("vectorize", _calls(0.5), benchmark="affine", reference="vmap")
+        _measure(_calls(0.5))
 
 
 def test_a_difference_from_the_reference_fails_the_strict_claim() -> None:
-    results = measure("vectorize", _calls(0.5), benchmark="affine", reference="vmap", claims=False)
+    results = _measure(_calls(0.5), claims=False)
     assert results.record("affine", "vectorize").values["max_abs_diff"] == 0.5
     with pytest.raises(ClaimFailed, match=r"largest difference 0\.5 against a tolerance"):
         verify("vectorize-matches-vmap", results)
@@ -87,7 +139,7 @@ def test_in_a_docs_build_the_results_are_saved_for_the_fixture(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(SHARED_RESULTS_ENV, str(tmp_path))
-    results = measure("vectorize", _calls(), benchmark="affine", reference="vmap")
+    results = _measure(_calls())
     version = MEASUREMENTS["vectorize"].version
     assert load_results(tmp_path / f"vectorize-v{version}-quick.json") == results
 

@@ -20,6 +20,7 @@ from jaxguide.bench._bandwidth import (
     stream_point,
 )
 from jaxguide.bench._environment import describe_environment
+from jaxguide.bench._hlo import hlo_digest, optimized_hlo
 from jaxguide.bench._load import LoadWatch, watch_load
 from jaxguide.bench._memory import compiled_memory, peak_bytes_in_use
 from jaxguide.bench._points import guarded, guarded_group
@@ -54,7 +55,9 @@ __all__ = [
     "describe_environment",
     "guarded",
     "guarded_group",
+    "hlo_digest",
     "last_level_cache_bytes",
+    "optimized_hlo",
     "page_profile",
     "page_results",
     "peak_bytes_in_use",

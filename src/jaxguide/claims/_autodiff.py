@@ -12,6 +12,7 @@ import numpy as np
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim, largest
 from jaxguide.claims._memory import mib
+from jaxguide.claims._predicates import counted
 from jaxguide.claims._transforms import FASTER
 from jaxguide.results import Memory, NotMeasured, Results, benchmark_variants
 
@@ -28,6 +29,10 @@ LINEAR, QUADRATIC = (0.8, 1.2), (1.8, 2.2)
 """The ranges a log-log slope must lie in to count as linear, or as quadratic, growth."""
 
 CHEAPEST_AGAINST = ("rev-over-fwd", "rev-over-rev")
+
+SOFTPLUS_TOLERANCE = 1e-6
+"""Largest difference of a softplus derivative from the analytic one, relative to the analytic
+one's largest: a few float32 roundings (its epsilon is about 1.2e-7)."""
 
 
 def loglog_slope(xs: list[float], ys: list[float]) -> float:
@@ -50,6 +55,7 @@ def _temps(results: Results, variant: str) -> dict[int, int]:
     }
     if len(found) < 2:
         raise NotMeasured(f"hvp-memory/{variant}: fewer than two dimensions")
+    counted({f"temporary bytes at dimension {d}": t for d, t in found.items()}, variant)
     return found
 
 
@@ -128,6 +134,7 @@ def nothing_saveable_cuts_memory(results: Results) -> Evidence:
     if not {"no-checkpoint", "nothing_saveable"} <= set(temps):
         raise NotMeasured("checkpoint memory of no-checkpoint or nothing_saveable missing")
     plain, remat = temps["no-checkpoint"], temps["nothing_saveable"]
+    counted({"no-checkpoint bytes": plain, "nothing_saveable bytes": remat}, "checkpoint")
     return Evidence(
         holds=remat < plain,
         figure=f"{mib(remat)} with nothing_saveable against {mib(plain)} without checkpointing "
@@ -137,6 +144,54 @@ def nothing_saveable_cuts_memory(results: Results) -> Evidence:
         values={"no-checkpoint": plain, "nothing_saveable": remat},
     )
 
+
+def _softplus(results: Results) -> dict[str, float]:
+    return {k: float(v) for k, v in results.record("softplus", "check").values.items()}
+
+
+def custom_jvp_keeps_forward_mode(results: Results) -> Evidence:
+    """The custom_jvp softplus's gradient, Hessian and forward-over-reverse HVP are analytic."""
+    v = _softplus(results)
+    errors = {k: v[f"jvp_{k}_error"] for k in ("grad", "hessian", "hvp")}
+    worst = largest(errors.values())
+    return Evidence(
+        holds=worst <= SOFTPLUS_TOLERANCE,
+        figure=f"largest relative difference from the analytic derivatives {worst:.1e} at "
+        f"{v['points']:.0f} points from -100 to 100 (gradient {errors['grad']:.1e}, Hessian "
+        f"{errors['hessian']:.1e}, HVP {errors['hvp']:.1e}); tolerance {SOFTPLUS_TOLERANCE:g}",
+        values=errors,
+    )
+
+
+def custom_vjp_no_forward_mode(results: Results) -> Evidence:
+    """Each forward-mode transformation of the custom_vjp softplus raised; grad did not."""
+    v = _softplus(results)
+    tried, raised = int(v["vjp_forward_tried"]), int(v["vjp_forward_raised"])
+    return Evidence(
+        holds=tried > 0 and raised == tried and v["vjp_grad_error"] <= SOFTPLUS_TOLERANCE,
+        figure=f"{raised} of {tried} (jacfwd, hessian, forward-over-reverse HVP) raised; its "
+        f"grad is within {v['vjp_grad_error']:.1e} of sigmoid(x)",
+        values={"raised": raised, "tried": tried},
+    )
+
+
+def rewritten_wrong_at_zero(results: Results) -> Evidence:
+    """The rewritten softplus's gradient is sigmoid(x) away from 0, and 0 (not 1/2) at 0."""
+    v = _softplus(results)
+    at_0, exact, elsewhere = (
+        v["rewritten_grad_at_0"],
+        v["exact_grad_at_0"],
+        v["rewritten_grad_error_elsewhere"],
+    )
+    return Evidence(
+        holds=at_0 == 0.0 and exact == 0.5 and elsewhere <= SOFTPLUS_TOLERANCE,
+        figure=f"gradient {at_0:g} at 0 where sigmoid(0) = {exact:g}; elsewhere within "
+        f"{elsewhere:.1e} of sigmoid(x)",
+        values={"at_0": at_0, "exact": exact, "elsewhere": elsewhere},
+    )
+
+
+_SOFTPLUS = benchmark_variants("softplus/check")
 
 CLAIMS = (
     StrictClaim(
@@ -178,5 +233,40 @@ CLAIMS = (
         "temporary bytes as without, or more.",
         reads=benchmark_variants("checkpoint/no-checkpoint", "checkpoint/nothing_saveable"),
         predicate=nothing_saveable_cuts_memory,
+    ),
+    StrictClaim(
+        id="custom-jvp-keeps-forward-mode",
+        statement="With jax.custom_jvp, the stable softplus keeps forward mode: its gradient, "
+        "its Hessian and a forward-over-reverse Hessian-vector product through it match the "
+        "analytic sigmoid(x) and sigmoid(x)(1 - sigmoid(x)).",
+        suite="autodiff",
+        reads=_SOFTPLUS,
+        predicate=custom_jvp_keeps_forward_mode,
+        falsified_by="On some jax/jaxlib or backend, jax.hessian or hvp_fwd_over_rev through "
+        "the custom_jvp softplus raises, or differs from sigmoid(x)(1 - sigmoid(x)) by more "
+        "than a relative 1e-6.",
+    ),
+    StrictClaim(
+        id="custom-vjp-blocks-forward-mode",
+        statement="Forward mode through a jax.custom_vjp function raises: jax.jacfwd, "
+        "jax.hessian and a forward-over-reverse Hessian-vector product of the custom_vjp "
+        "softplus all fail, while its grad works.",
+        suite="autodiff",
+        reads=_SOFTPLUS,
+        predicate=custom_vjp_no_forward_mode,
+        falsified_by="A JAX release in which jax.jvp of a custom_vjp function returns a value "
+        "(JAX deriving a forward rule from the backward one) instead of raising TypeError.",
+    ),
+    StrictClaim(
+        id="rewritten-softplus-wrong-at-zero",
+        statement="Rewritten without a custom rule, the stable softplus max(x, 0) + "
+        "log1p(exp(-|x|)) has autodiff's gradient sigmoid(x) everywhere but at 0, where it gives 0 "
+        "instead of 1/2.",
+        suite="autodiff",
+        reads=_SOFTPLUS,
+        predicate=rewritten_wrong_at_zero,
+        falsified_by="A JAX release whose derivative conventions at a tie of maximum (1/2 to "
+        "each side) or at 0 of abs (slope 1) change so that the two pieces' derivatives add "
+        "up to 1/2 at 0.",
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim
+from jaxguide.claims._predicates import counted
 from jaxguide.results import Results, Threshold, benchmark_variants
 
 __all__ = ["CLAIMS"]
@@ -13,6 +14,7 @@ def matmul_flops(results: Results) -> Evidence:
     record = results.record("cost", "matmul")
     m, k, n = (int(record.params[p]) for p in ("m", "k", "n"))
     flops, by_hand = record.values["flops"], 2 * m * n * k
+    counted({"flops": float(flops), "flops by hand": by_hand}, "cost/matmul")
     return Evidence(
         holds=flops == by_hand,
         figure=f"{flops:,.0f} flops estimated, 2·m·n·k = {by_hand:,}",
@@ -31,6 +33,7 @@ def donation_aliases(results: Results) -> Evidence:
     """Donated, the whole argument is aliased to the output; kept, nothing is."""
     kept = results.memory("donation", "kept")
     donated = results.memory("donation", "donated")
+    counted({"argument bytes": donated.argument_bytes}, "donation/donated")
     return Evidence(
         holds=kept.alias_bytes == 0 and donated.alias_bytes == donated.argument_bytes > 0,
         figure=f"aliased {donated.alias_bytes:,} of {donated.argument_bytes:,} argument bytes "

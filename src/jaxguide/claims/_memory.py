@@ -8,6 +8,7 @@ jax/jaxlib and backend); the time cost of chunking is a measured claim.
 from __future__ import annotations
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim
+from jaxguide.claims._predicates import counted
 from jaxguide.claims._sources import SEED_COURSE
 from jaxguide.results import Memory, NotMeasured, Results, Threshold
 
@@ -48,6 +49,8 @@ def vmap_materializes_batch(results: Results) -> Evidence:
         if r.status == "ok"
     }
     top = max(vmap)
+    counted({f"vmap's temporary bytes at batch {n}": t for n, t in vmap.items()}, "attention")
+    counted({f"attention-weight bytes at batch {n}": w for n, w in weights.items()}, "attention")
     holds = all(vmap[n] >= weights[n] for n in vmap) and len(set(seq.values())) == 1
     return Evidence(
         holds=holds,
@@ -64,6 +67,11 @@ def chunking_cuts_k_fold(results: Results) -> Evidence:
     vmap = {n: t for (n, _), t in temp_by_params(results, "attention", "vmap").items()}
     top = max(vmap)
     chunked = temp_by_params(results, "attention", "chunked_vmap")
+    counted(
+        {f"temporary bytes at batch {n}, chunk {c}": t for (n, c), t in chunked.items()},
+        "attention/chunked_vmap",
+    )
+    counted({f"vmap's temporary bytes at batch {top}": vmap[top]}, "attention/vmap")
     cuts = {top // c: vmap[top] / t for (n, c), t in chunked.items() if n == top and top % c == 0}
     cuts = {k: r for k, r in sorted(cuts.items()) if k > 1}
     if not cuts:
@@ -98,6 +106,7 @@ def grad_needs_remat(results: Results) -> Evidence:
     k = 0
     for name in ("batch-loss", "batch-loss-remat"):
         temps = temp_by_params(results, "grad", name)
+        counted({f"temporary bytes at chunk {c}": t for (_, c), t in temps.items()}, f"grad/{name}")
         (n, _), (_, c) = max(temps), min(temps)
         k, cuts[name] = n // c, temps[n, n] / temps[n, c]
     plain, remat = cuts["batch-loss"], cuts["batch-loss-remat"]

@@ -11,7 +11,7 @@ data-parallel training (benchmark ``loop``) on one device and in three parallel 
 from __future__ import annotations
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, NotApplicable, Pair, StrictClaim
-from jaxguide.claims._predicates import agreements, timing_pair
+from jaxguide.claims._predicates import agreements, counted, timing_pair
 from jaxguide.results import Record, Results, Threshold, benchmark_variants
 
 __all__ = ["CLAIMS"]
@@ -29,6 +29,7 @@ def same_collectives(results: Results) -> Evidence:
     if results.environment.device_count % 2:
         raise NotApplicable("a model axis of one device: nothing to communicate")
     written, inserted = _collectives(by_hand), _collectives(automatic)
+    counted({"all-reduce": written.get("all-reduce", 0)}, "the shard_map block")
 
     def listed(counts: dict[str, int]) -> str:
         return ", ".join(f"{n} {op}" for op, n in counts.items() if n) or "nothing"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim
 from jaxguide.claims._memory import mib, temp_by_params
+from jaxguide.claims._predicates import counted
 from jaxguide.results import NotMeasured, Results, Threshold, benchmark_variants
 
 __all__ = ["CLAIMS", "REMAT_FACTOR", "VMAP_FRACTION"]
@@ -31,6 +32,7 @@ def _top_batch_temps(results: Results) -> tuple[int, dict[str, int]]:
     if not common:
         raise NotMeasured("no batch at which vmap, chunked-remat and microbatched all compiled")
     top = max(common)
+    counted({f"{form}'s temporary bytes": by_form[form][top] for form in forms}, "train-step")
     return top, {form: by_form[form][top] for form in forms}
 
 

@@ -10,6 +10,7 @@ params ``devices``, ``size``), ``one-device-batch`` (variant ``check``) and ``di
 from __future__ import annotations
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, NotApplicable, Pair, StrictClaim, largest
+from jaxguide.claims._predicates import counted
 from jaxguide.claims._sources import SEED_COURSE, SEED_QA
 from jaxguide.examples.parallel import ROWS_PER_DEVICE
 from jaxguide.results import NotMeasured, Record, Results, Threshold, benchmark_variants
@@ -114,6 +115,9 @@ def vmap_one_device_pmap_many(results: Results) -> Evidence:
     vmap_devices = int(record.values["vmap_devices"])
     pmap_devices = int(record.values["pmap_devices"])
     rows = int(record.values["rows"])
+    counted(
+        {"rows": rows, "vmap's devices": vmap_devices, "pmap's devices": pmap_devices}, "placement"
+    )
     if rows < 2:
         raise NotApplicable("one device only: nothing to spread over")
     return Evidence(

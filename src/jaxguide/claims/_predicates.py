@@ -1,7 +1,9 @@
-"""Predicates a claim is built from: numeric agreement, and a pair of timings.
+"""Predicates a claim is built from: numeric agreement, counts, and a pair of timings.
 
 :func:`agree` and :func:`agreement` judge strict numeric agreement with a relative tolerance,
-warning when it holds only narrowly; :func:`timing_pair` gives a measured claim its samples.
+warning when it holds only narrowly; :func:`timing_pair` gives a measured claim its samples;
+every predicate that compares counts (operations, collectives, launches, flops, bytes) first
+shows with :func:`counted` that what it counts is there.
 
 A strict claim that two computations give "the same values" holds when their largest
 difference is within ``atol + rtol · max|expected|``. A difference a little under that bound
@@ -12,7 +14,7 @@ in the verdict's figure and as a :class:`NearThreshold` warning.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -20,7 +22,15 @@ from numpy.typing import ArrayLike
 from jaxguide.claims._core import Evidence, Pair
 from jaxguide.results import NotMeasured, Record, Results
 
-__all__ = ["NEAR", "NearThreshold", "agree", "agreement", "agreements", "timing_pair"]
+__all__ = [
+    "NEAR",
+    "NearThreshold",
+    "agree",
+    "agreement",
+    "agreements",
+    "counted",
+    "timing_pair",
+]
 
 NEAR = 10.0
 """A difference more than 1/NEAR of its tolerance is close enough to it to be flagged."""
@@ -75,6 +85,29 @@ def agreements(
         figure=f"{worst}: {found[worst].figure}",
         values={f"{v}.max_abs_diff": e.values["max_abs_diff"] for v, e in found.items()},
     )
+
+
+def counted(counts: Mapping[str, float], where: str) -> None:
+    """Raise :class:`NotMeasured` unless every one of ``counts`` is positive.
+
+    A counter that finds nothing agrees with itself: "0 tanh against 0" would pass any
+    comparison of counts. So a predicate that compares counts first passes here each count
+    of something the program is known to have (the tanh in a function that calls ``tanh``,
+    the all-reduce that a block writes); one of zero, negative or NaN means the counter
+    missed it, and the claim is not measured, with that reason.
+
+    >>> counted({"tanh": 2, "dot": 3}, "the compiled program")
+    >>> counted({"tanh": 0, "dot": 3}, "the compiled program")
+    Traceback (most recent call last):
+    ...
+    jaxguide.results._schema.NotMeasured: the compiled program: counted no tanh, though the program has them: a counter that finds nothing would agree with itself
+    """
+    missing = [name for name, n in counts.items() if not float(n) > 0]  # NaN too
+    if missing:
+        raise NotMeasured(
+            f"{where}: counted no {', '.join(missing)}, though the program has them: a "
+            "counter that finds nothing would agree with itself"
+        )
 
 
 def timing_pair(

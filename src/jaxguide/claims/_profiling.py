@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim
-from jaxguide.claims._predicates import timing_pair
+from jaxguide.claims._predicates import counted, timing_pair
 from jaxguide.results import NotMeasured, Record, Results, Threshold, benchmark_variants
 
 __all__ = ["CLAIMS"]
@@ -37,6 +37,13 @@ def one_launch_per_dispatch(results: Results) -> Evidence:
     for variant in ("jit", "op-by-op"):
         record = results.record("step", variant)
         found[variant] = (per_step(record, "launches"), per_step(record, "dispatches"))
+        counted(
+            {
+                f"{fact} in a step": min(n)
+                for fact, n in zip(("launches", "dispatches"), found[variant], strict=True)
+            },
+            f"step/{variant}",
+        )
     (jit, jit_calls), (ops, op_calls) = found["jit"], found["op-by-op"]
     steps = f"in each of {len(ops)} steps" if len(ops) == len(jit) else "per step"
     return Evidence(

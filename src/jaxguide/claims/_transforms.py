@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim
+from jaxguide.claims._predicates import counted
 from jaxguide.claims._sources import SEED_COURSE
 from jaxguide.results import NotMeasured, Results, Threshold, benchmark_variants
 
@@ -65,6 +66,10 @@ def one_trace_per_signature(results: Results) -> Evidence:
     values = results.record("recompilation", "trace-log").values
     calls, distinct = int(values["calls"]), int(values["distinct_signatures"])
     traces, compiles = int(values["traces"]), int(values["compiles"])
+    counted(
+        {"calls": calls, "signatures": distinct, "traces": traces, "compiles": compiles},
+        "recompilation/trace-log",
+    )
     return Evidence(
         traces == compiles == distinct < calls,
         f"{calls} calls, {distinct} distinct signatures: {traces} traces, {compiles} compiles",
@@ -77,6 +82,8 @@ def value_and_grad_one_pass(results: Results) -> Evidence:
     v = results.record("value-and-grad", "jaxpr").values
     tanh = {k: int(v[f"{k}_tanh"]) for k in ("f", "value_and_grad", "separate")}
     dots = {k: int(v[f"{k}_dot_general"]) for k in ("f", "value_and_grad", "separate")}
+    counted({f"tanh in {k}": n for k, n in tanh.items()}, "the jaxprs")
+    counted({f"dot_general in {k}": n for k, n in dots.items()}, "the jaxprs")
     holds = (
         tanh["value_and_grad"] == tanh["f"]
         and tanh["separate"] == 2 * tanh["f"]
@@ -93,6 +100,14 @@ def value_and_grad_one_pass(results: Results) -> Evidence:
 def xla_dedups_forward(results: Results) -> Evidence:
     """Under one jit, XLA's compiled f + grad(f) has value_and_grad's tanh and dot counts."""
     v = results.record("value-and-grad", "jaxpr").values
+    counted(
+        {
+            f"{op} in {program}": float(v[f"compiled_{program}_{op}"])
+            for program in ("one_jit", "value_and_grad")
+            for op in ("tanh", "dot")
+        },
+        "the compiled programs",
+    )
     same = all(
         v[f"compiled_one_jit_{p}"] == v[f"compiled_value_and_grad_{p}"] for p in ("tanh", "dot")
     )

@@ -28,6 +28,8 @@ __all__ = [
     "init_deep_mlp",
     "mlp_layer",
     "naive_softplus",
+    "rewritten_softplus",
+    "softplus_jvp",
     "stable_softplus",
 ]
 
@@ -91,16 +93,34 @@ def naive_softplus(x: jax.Array) -> jax.Array:
     return jnp.log1p(jnp.exp(x))
 
 
+def rewritten_softplus(x: jax.Array) -> jax.Array:
+    """``log(1 + exp(x))`` rewritten so that nothing overflows, with no derivative rule.
+
+    Right in value everywhere, and its gradient is ``sigmoid(x)`` everywhere but at 0: there
+    autodiff adds the derivatives of two pieces at their kinks (``maximum``'s tie splits 1/2,
+    ``abs`` counts as slope 1), which give 1/2 - 1/2 = 0 where the derivative is 1/2.
+
+    >>> rewritten_softplus(jnp.array([0.0, 100.0]))
+    Array([  0.6931472, 100.       ], dtype=float32)
+    >>> jax.grad(rewritten_softplus)(0.0), jax.grad(rewritten_softplus)(1e-3)
+    (Array(0., dtype=float32, weak_type=True), Array(0.50025, dtype=float32, weak_type=True))
+    """
+    return jnp.maximum(x, 0.0) + jnp.log1p(jnp.exp(-jnp.abs(x)))
+
+
 @jax.custom_vjp
 def stable_softplus(x: jax.Array) -> jax.Array:
-    """``log(1 + exp(x))`` without overflow, and its derivative ``sigmoid(x)`` given directly.
+    """:func:`rewritten_softplus`, with its derivative ``sigmoid(x)`` given to reverse mode.
+
+    Reverse mode (``grad``, ``vjp``, ``jacrev``) works; forward mode (``jvp``, ``jacfwd``,
+    ``hessian``, a forward-over-reverse HVP) raises: a ``custom_vjp`` function has no rule for it.
 
     >>> stable_softplus(jnp.array([0.0, 100.0]))
     Array([  0.6931472, 100.       ], dtype=float32)
-    >>> jax.grad(stable_softplus)(100.0)
-    Array(1., dtype=float32, weak_type=True)
+    >>> jax.grad(stable_softplus)(0.0), jax.grad(stable_softplus)(100.0)
+    (Array(0.5, dtype=float32, weak_type=True), Array(1., dtype=float32, weak_type=True))
     """
-    return jnp.maximum(x, 0.0) + jnp.log1p(jnp.exp(-jnp.abs(x)))
+    return rewritten_softplus(x)
 
 
 def _softplus_fwd(x: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -134,6 +154,28 @@ def _clip_bwd(limit: float, g: jax.Array) -> tuple[jax.Array, None]:
 
 
 clip_gradient.defvjp(_clip_fwd, _clip_bwd)
+
+
+@jax.custom_jvp
+def softplus_jvp(x: jax.Array) -> jax.Array:
+    """:func:`rewritten_softplus`, with its derivative ``sigmoid(x)`` given as a forward rule.
+
+    The rule is linear in the tangent and written in JAX, so JAX transposes it for reverse
+    mode and differentiates it again for second derivatives: ``grad``, ``jacfwd``, ``hessian``
+    and every Hessian-vector product work.
+
+    >>> jax.grad(softplus_jvp)(0.0), jax.hessian(softplus_jvp)(0.0)
+    (Array(0.5, dtype=float32, weak_type=True), Array(0.25, dtype=float32, weak_type=True))
+    """
+    return rewritten_softplus(x)
+
+
+@softplus_jvp.defjvp
+def _softplus_jvp_rule(
+    primals: tuple[jax.Array], tangents: tuple[jax.Array]
+) -> tuple[jax.Array, jax.Array]:
+    (x,), (dx,) = primals, tangents
+    return softplus_jvp(x), jax.nn.sigmoid(x) * dx
 
 
 def init_deep_mlp(key: jax.Array, depth: int, width: int) -> dict[str, jax.Array]:

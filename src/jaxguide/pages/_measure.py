@@ -17,11 +17,13 @@ from jaxguide.bench import (
     compiled_memory,
     describe_environment,
     guarded_group,
+    hlo_digest,
+    optimized_hlo,
     page_profile,
     time_calls,
     watch_load,
 )
-from jaxguide.claims import CLAIMS, verify
+from jaxguide.claims import CLAIMS, largest, verify
 from jaxguide.pages._measurements import MEASUREMENTS, PageMeasurement
 from jaxguide.results import Record, Results, Scalar
 
@@ -35,6 +37,8 @@ def measure(
     benchmark: str,
     reference: str | None = None,
     memory: bool = False,
+    hlo: bool = False,
+    timed: bool = True,
     params: Mapping[str, Scalar] | None = None,
     observe: Callable[..., Mapping[str, Scalar]] | None = None,
     claims: bool = True,
@@ -46,7 +50,12 @@ def measure(
     falls on every variant. With ``reference``, each other variant's record also holds its
     largest difference from the reference's outputs (``max_abs_diff``) and the reference's
     largest magnitude (``reference_max_abs``), which :func:`jaxguide.claims.agreement` reads.
+    A largest difference is NaN when any output holds a NaN, in whichever leaf of the tree.
     With ``memory``, each record holds XLA's memory analysis of its function (jitted).
+    With ``hlo``, each record's values hold ``hlo_digest``, the fingerprint of the optimized
+    program XLA compiles for it (:func:`jaxguide.bench.optimized_hlo`, names and metadata
+    left out): equal digests, the same program. Without ``timed``, nothing is timed: two
+    variants that compile to the same program have nothing to tell apart by timing.
     With ``observe``, each record's values also hold what ``observe(fn, *args)`` returns for
     its variant: other facts a claim reads, such as collectives counted in the compiled HLO.
 
@@ -64,8 +73,12 @@ def measure(
     where = dict(params or {})
 
     def take() -> tuple[Record, ...]:
-        timings = time_calls(calls, profile.method)
+        timings = time_calls(calls, profile.method) if timed else {}
         values = _differences(calls, reference)
+        if hlo:
+            for variant, (fn, args) in calls.items():
+                digest = hlo_digest(optimized_hlo(fn, *args))
+                values[variant] = {**values.get(variant, {}), "hlo_digest": digest}
         if observe is not None:
             for variant, (fn, args) in calls.items():
                 values[variant] = {**values.get(variant, {}), **observe(fn, *args)}
@@ -74,7 +87,7 @@ def measure(
                 benchmark=benchmark,
                 variant=variant,
                 params=where,
-                timing=timings[variant],
+                timing=timings.get(variant),
                 memory=compiled_memory(fn, *args) if memory else None,
                 values=values.get(variant, {}),
             )
@@ -125,7 +138,8 @@ def _differences(calls: Mapping[str, Call], reference: str | None) -> dict[str, 
         return {}
     fn, args = calls[reference]
     expected = _leaves(fn(*args))
-    scale = max((float(np.max(np.abs(x))) for x in expected if x.size), default=0.0)
+    sized = [x for x in expected if x.size]
+    scale = largest(float(np.max(np.abs(x))) for x in sized) if sized else 0.0
     found: dict[str, dict[str, Scalar]] = {}
     for variant, (other, other_args) in calls.items():
         if variant == reference:
@@ -136,14 +150,9 @@ def _differences(calls: Mapping[str, Call], reference: str | None) -> dict[str, 
             raise ValueError(
                 f"{variant}'s outputs have shapes {shapes[0]}, {reference}'s {shapes[1]}"
             )
-        worst = max(
-            (
-                float(np.max(np.abs(a - b)))
-                for a, b in zip(outputs, expected, strict=True)
-                if a.size
-            ),
-            default=0.0,
-        )
+        # largest, not max: Python's max keeps a NaN only where it comes first
+        pairs = [(a, b) for a, b in zip(outputs, expected, strict=True) if a.size]
+        worst = largest(float(np.max(np.abs(a - b))) for a, b in pairs) if pairs else 0.0
         found[variant] = {"max_abs_diff": worst, "reference_max_abs": scale}
     return found
 

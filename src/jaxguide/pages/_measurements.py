@@ -50,7 +50,7 @@ def _by_name(found: Iterable[PageMeasurement]) -> dict[str, PageMeasurement]:
 MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
     (
         # declare(name, version, page, then each "benchmark/variant" it produces)
-        declare("vectorize", 1, "transforms/vectorize", "affine/vectorize", "affine/vmap"),
+        declare("vectorize", 2, "transforms/vectorize", "affine/vectorize", "affine/vmap"),
         declare(
             "meshes-block",
             1,

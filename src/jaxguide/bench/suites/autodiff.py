@@ -8,12 +8,16 @@ Benchmarks (variants in brackets):
   temporary bytes of each, compiled for shapes only (nothing is allocated);
 - ``hvp-time`` [fwd-over-rev, rev-over-fwd, rev-over-rev] by ``dim``: timed interleaved;
 - ``checkpoint`` [no-checkpoint, nothing_saveable, dots_saveable, save_only_these_names]:
-  the gradient of a deep MLP under each checkpoint policy, its temporary bytes and its time.
+  the gradient of a deep MLP under each checkpoint policy, its temporary bytes and its time;
+- ``softplus`` [check]: the three softplus derivatives against the analytic ``sigmoid(x)`` and
+  ``sigmoid(x)(1 - sigmoid(x))`` (float64 NumPy) at :data:`SOFTPLUS_POINTS`: the custom_jvp
+  one's gradient, Hessian and forward-over-reverse HVP, the rewritten one's gradient at 0 and
+  elsewhere, and how many forward-mode transformations of the custom_vjp one raise.
 
 The function differentiated is :func:`jaxguide.examples.autodiff.coupled_energy`.
 
 >>> SUITE.name, sorted({b for b, _ in SUITE.produces})
-('autodiff', ['checkpoint', 'hvp-agreement', 'hvp-memory', 'hvp-time'])
+('autodiff', ['checkpoint', 'hvp-agreement', 'hvp-memory', 'hvp-time', 'softplus'])
 """
 
 from __future__ import annotations
@@ -35,14 +39,28 @@ from jaxguide.examples.autodiff import (
     POLICIES,
     coupled_energy,
     deep_mlp_loss,
+    hvp_fwd_over_rev,
     init_deep_mlp,
+    rewritten_softplus,
+    softplus_jvp,
+    stable_softplus,
 )
 from jaxguide.results import Memory, Record, Scalar, benchmark_variants
 
-__all__ = ["CHECKPOINT_SHAPE", "SUITE", "agreement_dims", "memory_dims", "time_dims"]
+__all__ = [
+    "CHECKPOINT_SHAPE",
+    "SOFTPLUS_POINTS",
+    "SUITE",
+    "agreement_dims",
+    "memory_dims",
+    "time_dims",
+]
 
 HESSIAN = "hessian"
 """The variant that forms the Hessian, then multiplies: ``jax.hessian(f)(x) @ v``."""
+
+SOFTPLUS_POINTS = (-100.0, -30.0, -3.0, -0.5, 0.0, 0.5, 3.0, 30.0, 100.0)
+"""Where the softplus derivatives are checked, from both tails to the kink of its pieces at 0."""
 
 CHECKPOINT_SHAPE = {"depth": 8, "width": 256, "batch": 128}
 """The deep MLP whose gradient is checkpointed (layers, units per layer and examples)."""
@@ -165,6 +183,52 @@ def _checkpoint(profile: Profile) -> Point:
     )
 
 
+def _softplus_facts() -> dict[str, Scalar]:
+    """The softplus derivatives against the analytic ones, and what forward mode does."""
+    x = jnp.asarray(SOFTPLUS_POINTS, jnp.float32)
+    x64 = np.asarray(SOFTPLUS_POINTS, np.float64)
+    sigmoid = 1.0 / (1.0 + np.exp(-x64))
+    second = sigmoid * (1.0 - sigmoid)  # the second derivative, at most 1/4
+
+    def error(got: jax.Array, exact: np.ndarray[Any, Any], where: Any = True) -> float:
+        """Largest difference, relative to the exact values' largest (NaN if any is)."""
+        difference = np.abs(np.asarray(got, np.float64) - exact)[where]
+        return float(np.max(difference) / np.max(np.abs(exact)))
+
+    v = jnp.ones_like(x)
+    summed = lambda y: jnp.sum(softplus_jvp(y))  # its Hessian is diagonal: H @ 1 is its diagonal
+    raised = 0
+    for forward in (
+        lambda: jax.jacfwd(stable_softplus)(1.0),
+        lambda: jax.hessian(stable_softplus)(1.0),
+        lambda: hvp_fwd_over_rev(lambda y: jnp.sum(stable_softplus(y)), x, v),
+    ):
+        try:
+            forward()
+        except TypeError as exc:
+            raised += "custom_vjp" in str(exc)
+    rewritten = jax.vmap(jax.grad(rewritten_softplus))(x)
+    return {
+        "jvp_grad_error": error(jax.vmap(jax.grad(softplus_jvp))(x), sigmoid),
+        "jvp_hessian_error": error(jax.vmap(jax.hessian(softplus_jvp))(x), second),
+        "jvp_hvp_error": error(hvp_fwd_over_rev(summed, x, v), second),
+        "vjp_grad_error": error(jax.vmap(jax.grad(stable_softplus))(x), sigmoid),
+        "vjp_forward_tried": 3,
+        "vjp_forward_raised": raised,
+        "rewritten_grad_at_0": float(jax.grad(rewritten_softplus)(0.0)),
+        "exact_grad_at_0": 0.5,
+        "rewritten_grad_error_elsewhere": error(rewritten, sigmoid, x64 != 0.0),
+        "points": len(SOFTPLUS_POINTS),
+    }
+
+
+def _softplus() -> Point:
+    def measure() -> Record:
+        return Record(benchmark="softplus", variant="check", values=_softplus_facts())
+
+    return partial(guarded, "softplus", "check", {}, measure, 60.0)
+
+
 def _memory_of(compiled: Any) -> Memory:
     """XLA's memory analysis of an executable already compiled."""
     stats = compiled.memory_analysis()
@@ -184,18 +248,20 @@ def _points(profile: Profile) -> Iterator[Point]:
     for dim in time_dims(profile):
         yield _time(profile, dim)
     yield _checkpoint(profile)
+    yield _softplus()
 
 
 SUITE = Suite(
     name="autodiff",
-    version=1,
+    version=2,
     description="Hessian-vector products three ways against the dense Hessian; gradient "
-    "checkpointing policies",
+    "checkpointing policies; custom derivatives of a softplus",
     points=_points,
     produces=benchmark_variants(
         "hvp-agreement/check",
         *(f"hvp-memory/{name}" for name in (*HVPS, HESSIAN)),
         *(f"hvp-time/{name}" for name in HVPS),
         *(f"checkpoint/{name}" for name in POLICIES),
+        "softplus/check",
     ),
 )
