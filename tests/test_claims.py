@@ -299,6 +299,10 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         _same,  # a checkpointed step keeping ten times more at one length cuts too little there
         lambda r: scaled_memory(r, "scan-grad", "checkpoint-512", 10),
     ),
+    "scan-unroll-same-values": (
+        _same,
+        lambda r: with_values(r, "scan-unroll", "unroll-8", max_abs_diff=1.0),
+    ),
     "associative-scan-matches-scan": (
         _same,
         lambda r: with_values(r, "prefix-sum", "associative_scan", max_abs_diff=1.0),

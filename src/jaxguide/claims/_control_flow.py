@@ -12,13 +12,20 @@ from __future__ import annotations
 from jaxguide.claims._autodiff import LINEAR, loglog_slope
 from jaxguide.claims._core import Evidence, MeasuredClaim, StrictClaim
 from jaxguide.claims._memory import mib
-from jaxguide.claims._predicates import agreement, timing_pair
+from jaxguide.claims._predicates import agreement, agreements, timing_pair
 from jaxguide.results import NotMeasured, Results, Threshold, benchmark_variants
 
-__all__ = ["CHECKPOINT_CUT", "CLAIMS", "SCAN_LENGTHS", "scan_temps"]
+__all__ = ["CHECKPOINT_CUT", "CLAIMS", "SCAN_LENGTHS", "UNROLL_FACTORS", "scan_temps"]
 
 SCAN_LENGTHS = (256, 512, 1024)
 """The sequence lengths at which the page analyses ``grad`` through the scan's memory."""
+
+UNROLL_FACTORS = (1, 2, 4, 8, 16)
+"""The ``unroll`` factors of ``lax.scan`` the page compiles and times."""
+
+UNROLL_TOLERANCE = 1e-4
+"""Largest difference between factors allowed, relative to the largest output: the unrolled
+program may fuse, and so round, differently from the rolled one."""
 
 CHECKPOINT_CUT = 4.0
 """How many times less temporary memory ``jax.checkpoint`` on the step must leave, at least."""
@@ -113,6 +120,17 @@ CLAIMS = (
         "than a quarter of the temporary bytes it needs without.",
         reads=benchmark_variants(*(f"scan-grad/{v}" for v in _SCAN_VARIANTS)),
         predicate=checkpoint_cuts_scan_memory,
+    ),
+    StrictClaim(
+        id="scan-unroll-same-values",
+        statement="lax.scan computes the same outputs at every unroll factor measured.",
+        suite="control-flow-unroll",
+        falsified_by="The scan's outputs with some unroll factor differ from those with "
+        "unroll=1 by more than a relative 1e-4.",
+        reads=benchmark_variants(*(f"scan-unroll/unroll-{k}" for k in UNROLL_FACTORS)),
+        predicate=lambda r: agreements(
+            r, "scan-unroll", [f"unroll-{k}" for k in UNROLL_FACTORS[1:]], rtol=UNROLL_TOLERANCE
+        ),
     ),
     StrictClaim(
         id="associative-scan-matches-scan",

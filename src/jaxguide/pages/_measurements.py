@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from jaxguide.claims._control_flow import SCAN_LENGTHS
+from jaxguide.claims._control_flow import SCAN_LENGTHS, UNROLL_FACTORS
 from jaxguide.results import benchmark_variants
 
 __all__ = ["MEASUREMENTS", "PageMeasurement", "declare"]
@@ -85,6 +85,12 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
             1,
             "transforms/control-flow",
             *(f"scan-grad/{kind}-{n}" for kind in ("plain", "checkpoint") for n in SCAN_LENGTHS),
+        ),
+        declare(
+            "control-flow-unroll",
+            1,
+            "transforms/control-flow",
+            *(f"scan-unroll/unroll-{k}" for k in UNROLL_FACTORS),
         ),
         declare(
             "control-flow-prefix",
