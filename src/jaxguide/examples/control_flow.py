@@ -28,7 +28,8 @@ __all__ = [
 ]
 
 Weights = tuple[jax.Array, jax.Array]
-"""A step's weights: ``(w_in, w_out)`` of shapes ``(width, hidden)`` and ``(hidden, width)``."""
+"""The two weight matrices of a step, ``(w_in, w_out)``, shaped ``(width, hidden)`` and
+``(hidden, width)``."""
 
 
 def cheap(x: jax.Array, w: jax.Array) -> jax.Array:
