@@ -18,14 +18,12 @@ from jax.sharding import PartitionSpec as P
 
 from jaxguide.mitigations import chunked_vmap
 from jaxguide.practice import (
-    NEWTON_STEPS,
     Report,
     batch_loss,
     check_batched_rnn,
     check_data_parallel_step,
     check_ensemble_predict,
     check_hvp,
-    check_newton_sqrt,
     check_per_example_grads,
     check_rnn,
     check_smooth,
@@ -200,24 +198,6 @@ def rnn_loop(params, h, xs):
     return jnp.stack(states)
 
 
-def newton(a: jax.Array, steps: Any) -> jax.Array:
-    """Newton's square root by ``steps`` rounds of lax.fori_loop (a traced count: a while)."""
-    return lax.fori_loop(0, steps, lambda _, x: (x + a / x) / 2, a + 1.0)
-
-
-def newton_unrolled(a: jax.Array) -> jax.Array:
-    x = a + 1.0
-    for _ in range(NEWTON_STEPS):
-        x = (x + a / x) / 2
-    return x
-
-
-def newton_until_close(a: jax.Array) -> jax.Array:
-    return lax.while_loop(
-        lambda x: jnp.any(jnp.abs(x * x - a) > 1e-4 * a), lambda x: (x + a / x) / 2, a + 1.0
-    )
-
-
 RIGHT = [
     ("per-example", check_per_example_grads, jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))),
     (
@@ -243,7 +223,6 @@ RIGHT = [
     ),
     ("rnn", check_rnn, run_rnn),
     ("batched-rnn", check_batched_rnn, jax.vmap(run_rnn, in_axes=(None, 0, 0))),
-    ("newton-sqrt", check_newton_sqrt, lambda a: newton(a, NEWTON_STEPS)),
 ]
 
 several = pytest.mark.skipif(N == 1, reason="on one device a sum across devices is the mean")
@@ -411,16 +390,6 @@ WRONG = [
         lambda p, h0s, xss: jnp.stack([run_rnn(p, h, xs) for h, xs in zip(h0s, xss, strict=True)]),
         "Python loop over the sequences",
     ),
-    # 9. Newton's square root: a loop jit compiles once and grad differentiates
-    ("unrolled", check_newton_sqrt, newton_unrolled, "a Python loop unrolled the step"),
-    ("while-loop", check_newton_sqrt, newton_until_close, "reverse mode cannot differentiate"),
-    (
-        "traced-count",
-        check_newton_sqrt,
-        lambda a: newton(a, jnp.int32(NEWTON_STEPS)),
-        "reverse mode cannot differentiate",
-    ),
-    ("too-few-steps", check_newton_sqrt, lambda a: newton(a, 3), "wrong values for the roots"),
 ]
 
 

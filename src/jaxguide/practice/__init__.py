@@ -29,7 +29,6 @@ from jaxguide.practice._models import (
     smooth_step,
     soft_nearest,
 )
-from jaxguide.practice._newton import NEWTON_STEPS, check_newton_sqrt
 from jaxguide.practice._per_example import check_per_example_grads
 from jaxguide.practice._report import Report
 from jaxguide.practice._scan import check_batched_rnn, check_rnn
@@ -38,14 +37,12 @@ from jaxguide.practice._train_step import check_train_step
 
 __all__ = [
     "MEMORY_BUDGET",
-    "NEWTON_STEPS",
     "Report",
     "batch_loss",
     "check_batched_rnn",
     "check_data_parallel_step",
     "check_ensemble_predict",
     "check_hvp",
-    "check_newton_sqrt",
     "check_per_example_grads",
     "check_rnn",
     "check_smooth",
