@@ -52,17 +52,31 @@ def docs(session: nox.Session) -> None:
     execution cache (`../.jupyter_cache`), so each folder's build has its own:
     `JAX_NUM_CPU_DEVICES=1 nox -s docs -- --out docs/_build/1device/html` checks that every
     page runs on one device without touching the 8-device build in docs/_build/html.
+
+    `-- --only transforms/jit [more pages]` is the edit loop: it reads (and executes, if they
+    changed) just those pages and the front page, into docs/_build/only/html, sharing the
+    full build's execution cache and suite results; references to pages left out are not
+    checked there (the full build checks them).
     """
     parser = argparse.ArgumentParser(prog="nox -s docs --")
     parser.add_argument("--serve", action="store_true", help="serve with live reload")
     parser.add_argument("-b", dest="builder", default="html", help="Sphinx builder")
     parser.add_argument("--out", type=Path, help="output folder (default docs/_build/<builder>)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="PAGE",
+        help="just these pages (docs/transforms/jit.md or transforms/jit)",
+    )
     args, rest = parser.parse_known_args(session.posargs)
     install(session, "docs", editable=True)
-    out = (args.out or DOCS / "_build" / args.builder).resolve()
+    default = DOCS / "_build" / ("only" if args.only else "") / args.builder
+    out = (args.out or default).resolve()
     env = dict(DEVICE_ENV)
     if args.out:  # its own execution cache, beside MyST-NB's jupyter_execute for that folder
         env["JAXGUIDE_CACHE_DIR"] = str(out.parent / ".jupyter_cache")
+    if args.only:
+        env["JAXGUIDE_ONLY"] = ",".join(docname(page) for page in args.only)
     # --no-color: with CI set Sphinx colours its log, and a failing claim's one line should
     # read the same in a CI log as in a terminal, without escape codes.
     common = ["-b", args.builder, "-n", "-W", "--keep-going", "-T", "--no-color"]
@@ -72,6 +86,18 @@ def docs(session: nox.Session) -> None:
     else:
         session.run("sphinx-build", *common, env=env)
         session.log(f"Built site: {out / 'index.html'}")
+
+
+def docname(page: str) -> str:
+    """``docs/transforms/jit.md``, ``transforms/jit.md`` or ``transforms/jit``: ``transforms/jit``."""
+    path = Path(page).with_suffix("") if page.endswith(".md") else Path(page)
+    if path.is_absolute():
+        path = path.relative_to(DOCS)
+    elif path.parts and path.parts[0] == "docs":
+        path = path.relative_to("docs")
+    if not (DOCS / path).with_suffix(".md").is_file():
+        raise SystemExit(f"nox -s docs -- --only: no page {page!r} (no docs/{path}.md)")
+    return path.as_posix()
 
 
 @nox.session

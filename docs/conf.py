@@ -59,6 +59,12 @@ nitpick_ignore = [
     )
 ]
 suppress_warnings = ["mystnb.unknown_mime_type"]
+# `nox -s docs -- --only PAGE ...` (the edit loop): just those pages and the front page. Links
+# and references to the pages left out cannot resolve there; the full build checks them.
+if only := os.environ.get("JAXGUIDE_ONLY"):
+    include_patterns = ["index.md", *(f"{page}.md" for page in only.split(","))]
+    suppress_warnings += ["toc.excluded", "toc.not_readable", "toc.not_included", "ref"]
+    suppress_warnings += ["myst.xref_missing"]
 
 # --- MyST and MyST-NB ------------------------------------------------------------------
 # Math renders with MathJax served from the site itself, not a CDN: one self-contained bundle
@@ -69,10 +75,11 @@ mathjax_path = "mathjax/tex-svg-full.js"
 myst_enable_extensions = ["colon_fence", "dollarmath", "deflist", "attrs_inline", "substitution"]
 myst_heading_anchors = 3
 
-# Execute every page; any cell error fails the build. Caching keys on the cell source and on
-# what else the outputs depend on (jaxguide_site.fingerprint_parts: the jaxguide source less
-# claims/, the stored results, library versions, the kernels' environment, the backend); CI
-# runs and deploys execute everything afresh. Claims are judged again at every build on the
+# Execute every page; any cell error fails the build. Caching keys on the cell source, on what
+# every page depends on (jaxguide_site.fingerprint_parts: the stored results, library versions,
+# the kernels' environment, the backend, the package's data files) and, page by page, on the
+# jaxguide modules the page imported when it executed (jaxguide_site.dependencies); CI runs
+# and deploys execute everything afresh. Claims are judged again at every build on the
 # results the pages verified (jaxguide_site.verdicts), so editing one re-executes no page.
 nb_execution_mode = "force" if os.environ.get("CI") or os.environ.get("JAXGUIDE_FRESH") else "cache"
 # stored results files (a GPU runner's, say), relative to this folder
@@ -84,7 +91,9 @@ nb_execution_cache_path = str(
     )
 )
 # Each suite runs once per build: every page showing it reads that run (bench.page_results).
-# It lives in the cache folder, so whatever re-executes pages also re-measures.
+# It lives in the cache folder, so whatever re-executes every page also re-measures; a change
+# to a module a suite's run imported deletes its results, and re-executes every page that read
+# them (jaxguide_site.dependencies).
 os.environ[SHARED_RESULTS_ENV] = str(Path(nb_execution_cache_path) / "results")
 if nb_execution_mode == "force":
     shutil.rmtree(os.environ[SHARED_RESULTS_ENV], ignore_errors=True)
@@ -100,7 +109,7 @@ html_title = "jaxguide"
 html_static_path = ["_static"]
 html_css_files = ["jaxguide.css"]
 html_favicon = "_static/favicon.svg"
-html_search_scorer = "_static/scorer.js"  # teaching pages above the API reference
+html_search_scorer = str(DOCS / "_static" / "scorer.js")  # teaching pages above the API reference
 html_context = {"default_mode": "auto"}  # light or dark as the reader's system prefers
 html_theme_options = {
     "repository_url": "https://github.com/jaxguide/jaxguide",

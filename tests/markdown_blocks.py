@@ -22,7 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from functools import cache
 from pathlib import Path
@@ -42,6 +42,8 @@ from myst_parser.parsers.directives import (
     parse_directive_text,
 )
 from myst_parser.parsers.mdit import create_md_parser
+from pyflakes import messages as flakes
+from pyflakes.checker import Checker
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 from sphinx.config import Config
@@ -103,7 +105,8 @@ def blocks(path: Path, text: str | None = None) -> list[Block]:
     where = path.relative_to(DOCS).as_posix() if path.is_relative_to(DOCS) else path.name
     excluded = any(fnmatch(where, p) for p in _conf("nb_execution_excludepatterns", ()))
     notebook = is_myst_markdown_notebook(text) and not excluded
-    return list(_markdown(text, 0, _Context(path, notebook, nested=False)))
+    found = list(_markdown(text, 0, _Context(path, notebook, nested=False)))
+    return _with_assumptions_checked(found)
 
 
 def pages() -> list[Path]:
@@ -352,7 +355,12 @@ def _kind(
     if directive == "snippet":
         return "snippet", ""
     if directive == "not-run":
-        return ("not-run", "") if argument.strip() else (None, "{not-run} without a reason")
+        if not argument.strip():
+            return None, "{not-run} without a reason"
+        problems = static_problems(code, options.get("assumes", ()))
+        if problems:
+            return None, "{not-run} block that would fail as copied: " + "; ".join(problems)
+        return "not-run", ""
     if directive == "literalinclude":
         return _included(context.path, argument, options)
     language = argument.split(maxsplit=1)[0] if argument.strip() else ""
@@ -365,6 +373,93 @@ def _kind(
         said = f"language {language!r} unknown to Pygments" if language else "no language"
         return None, f"{said}: it could be Python, unverified"
     return None, "Python that nothing runs: make it a code-cell, doctest, snippet or not-run"
+
+
+# --- static checks of code that is shown but not run ----------------------------------------
+# What pyflakes reports that a copy would trip over, or that the block shows for nothing.
+_FLAGGED = (
+    flakes.UndefinedName,
+    flakes.UndefinedLocal,
+    flakes.UndefinedExport,
+    flakes.UnusedImport,
+    flakes.UnusedVariable,
+    flakes.UnusedAnnotation,
+    flakes.ImportStarUsed,
+    flakes.RedefinedWhileUnused,
+    flakes.ImportShadowedByLoopVar,
+    flakes.DuplicateArgument,
+    flakes.MultiValueRepeatedKeyLiteral,
+    flakes.ReturnOutsideFunction,
+    flakes.YieldOutsideFunction,
+    flakes.ContinueOutsideLoop,
+    flakes.BreakOutsideLoop,
+    flakes.FStringMissingPlaceholders,
+    flakes.StringDotFormatExtraNamedArguments,
+    flakes.StringDotFormatMissingArgument,
+    flakes.PercentFormatExtraNamedArguments,
+    flakes.PercentFormatMissingArgument,
+    flakes.IsLiteral,
+)
+
+
+def static_problems(code: str, assumes: tuple[str, ...] = ()) -> list[str]:
+    """What is wrong with ``code`` as a reader would paste it into a fresh interpreter, read
+    without running it: a syntax error, or pyflakes' undefined and unused names (ruff's F
+    rules). ``assumes`` are names the block takes from the page's cells above; each must be
+    one the block uses."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        return [f"line {exc.lineno}: syntax error: {exc.msg}"]
+    checker = Checker(tree, filename="<block>", builtins=set(assumes))
+    problems = list(  # in line order, each once (a name used twice on a line is one problem)
+        dict.fromkeys(
+            f"line {m.lineno}: {m.message % m.message_args}"
+            for m in sorted(checker.messages, key=lambda m: m.lineno)
+            if isinstance(m, _FLAGGED)
+        )
+    )
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    problems += [f"assumes {name}, which it does not use" for name in assumes if name not in used]
+    return problems
+
+
+def defined_names(code: str) -> set[str]:
+    """The names an executed cell binds at top level (IPython's ``%`` and ``!`` lines aside)."""
+    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        else:  # assignments, for and with targets, walrus: every name stored at top level
+            names |= {
+                n.id
+                for n in ast.walk(node)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+    return names
+
+
+def _with_assumptions_checked(found: list[Block]) -> list[Block]:
+    """A not-run block's assumed names must be defined by the page's executed cells above it."""
+    out: list[Block] = []
+    defined: set[str] = set()
+    for block in found:
+        missing = [n for n in block.options.get("assumes", ()) if n not in defined]
+        if block.kind == "not-run" and missing:
+            why = f"{{not-run}} assumes {', '.join(missing)}, which no executed cell above defines"
+            out.append(replace(block, kind=None, why=why))
+            continue
+        if block.kind == "executed":
+            defined |= defined_names(block.code)
+        out.append(block)
+    return out
 
 
 def _is_doctest(code: str) -> bool:

@@ -7,9 +7,11 @@ build, that a changed fingerprint re-executes the pages.
 
 from __future__ import annotations
 
+import doctest
 import importlib.metadata
 import platform
 import shutil
+import types
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -46,8 +48,10 @@ def _other_version(monkeypatch: pytest.MonkeyPatch, dist: str) -> None:
 
 Change = Callable[[pytest.MonkeyPatch, Path, Path], None]
 CHANGES: dict[str, Change] = {
-    "jaxguide source": lambda mp, pkg, res: (pkg / "__init__.py").write_text("# edited\n"),
-    "a new jaxguide file": lambda mp, pkg, res: (pkg / "extra.py").write_text(""),
+    "a jaxguide data file": lambda mp, pkg, res: (pkg / "render" / "jaxguide.mplstyle").write_text(
+        "# edited\n"
+    ),
+    "a new jaxguide data file": lambda mp, pkg, res: (pkg / "extra.json").write_text(""),
     "stored results' contents": lambda mp, pkg, res: (res / "cpu.json").write_text(
         '{"suite": "b"}'
     ),
@@ -89,14 +93,23 @@ def test_claims_are_not_part_of_it(inputs: tuple[Path, Path]) -> None:
     site.write_text(site.read_text().replace("at_least=1.1", "at_least=5.0"))
     (package / "claims" / "_new_topic.py").write_text("CLAIMS = ()\n")
     assert execution_fingerprint(package, results) == before
-    (package / "claims.py").write_text("")  # a file named so elsewhere still counts
+    (package / "claims.json").write_text("")  # a file named so elsewhere still counts
     assert execution_fingerprint(package, results) != before
+
+
+def test_modules_are_not_part_of_it(inputs: tuple[Path, Path]) -> None:
+    """Each page depends on the modules it imported (jaxguide_site.dependencies), not on all."""
+    package, results = inputs
+    before = execution_fingerprint(package, results)
+    (package / "__init__.py").write_text("# edited\n")
+    (package / "examples" / "new_topic.py").write_text("X = 1\n")
+    assert execution_fingerprint(package, results) == before
 
 
 def test_the_parts_name_what_they_read(inputs: tuple[Path, Path]) -> None:
     names = [name for name, _ in fingerprint_parts(*inputs)]
     assert names == [
-        "jaxguide source",
+        "jaxguide data files",
         "stored results",
         "python",
         "jax",
@@ -120,3 +133,15 @@ def test_the_parts_name_what_they_read(inputs: tuple[Path, Path]) -> None:
 def test_the_default_results_folder_is_the_sites() -> None:
     site_results = Path(__file__).parents[1] / "docs" / "results" / "data"
     assert site_results == jaxguide_site.STORED_RESULTS
+
+
+@pytest.mark.parametrize(
+    "module",
+    [jaxguide_site.fingerprint, jaxguide_site.dependencies, jaxguide_site.execution],
+    ids=lambda module: module.__name__,
+)
+def test_the_cache_modules_doctests_pass(module: types.ModuleType) -> None:
+    """pytest does not collect docs/_ext (its doctests would import it twice): run them here."""
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted
+    assert result.failed == 0

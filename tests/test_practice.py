@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 from jax import lax
 from jax.sharding import AxisType
@@ -32,6 +37,7 @@ from jaxguide.practice import (
     classify_loss,
     loss,
     predict,
+    recognised_mistakes,
     rnn_cell,
     sgd_step,
     smooth_step,
@@ -198,15 +204,160 @@ def rnn_loop(params, h, xs):
     return jnp.stack(states)
 
 
+# --- mistakes written as a learner writes them -----------------------------------------------
+def step_with(change: Fn) -> Fn:
+    """A training step whose new parameters are ``change(params, grads, lr)``."""
+
+    def train(params, xs, ys, lr):
+        (loss, accuracy), grads = jax.value_and_grad(classify_loss, has_aux=True)(params, xs, ys)
+        return change(params, grads, lr), loss, accuracy
+
+    return train
+
+
+def pmap_broadcast(params, xs, ys, lr):
+    """Every device gets the whole batch: the values are right, the split is not."""
+
+    def per_device(params, xs, ys, lr):
+        grads = lax.pmean(jax.grad(batch_loss)(params, xs, ys), "d")
+        return descend(params, grads, lr)
+
+    run = jax.pmap(per_device, "d", in_axes=(None, 0, 0, None), out_axes=None)
+    return run(
+        params, jnp.broadcast_to(xs, (N, *xs.shape)), jnp.broadcast_to(ys, (N, *ys.shape)), lr
+    )
+
+
+def shard_map_whole_batch() -> Fn:
+    mesh = jax.make_mesh((N,), ("d",), axis_types=(AxisType.Auto,))
+
+    def per_device(params, xs, ys, lr):
+        return descend(
+            params, jax.grad(lambda p: lax.pmean(batch_loss(p, xs, ys), "d"))(params), lr
+        )
+
+    return jax.shard_map(per_device, mesh=mesh, in_specs=(P(),) * 4, out_specs=P())
+
+
+def shard_map_half_mesh() -> Fn:
+    """Half the devices, each with twice its share (on 8 devices: 4 of them)."""
+    half = max(N // 2, 1)
+    mesh = jax.make_mesh((half,), ("d",), devices=jax.devices()[:half], axis_types=(AxisType.Auto,))
+
+    def per_device(params, xs, ys, lr):
+        return descend(
+            params, jax.grad(lambda p: lax.pmean(batch_loss(p, xs, ys), "d"))(params), lr
+        )
+
+    specs = (P(), P("d"), P("d"), P())
+    return jax.shard_map(per_device, mesh=mesh, in_specs=specs, out_specs=P())
+
+
+def forward_difference(eps: float) -> Fn:
+    return lambda f, x, v: (jax.grad(f)(x + eps * v) - jax.grad(f)(x)) / eps
+
+
+def smooth_late(x, strength, steps):
+    states = []
+    for _ in range(steps):
+        states.append(x)
+        x = smooth_step(x, strength)
+    return jnp.stack(states)
+
+
+def nearest_dropping_the_rest(queries, keys):
+    whole = len(queries) - len(queries) % 128 or len(queries)
+    return lax.map(lambda q: soft_nearest(q, keys), queries[:whole], batch_size=128)
+
+
+def ensemble_transposed(params, xs):
+    return jax.vmap(jax.vmap(predict, in_axes=(None, 0)), in_axes=(MEMBERS, None))(params, xs.T)
+
+
+def ensemble_einsum(params, xs):
+    hidden = jnp.tanh(jnp.einsum("fb,mfh->mbh", xs, params["w1"]) + params["b1"][:, None])
+    return hidden @ params["w2"] + params["b2"]
+
+
+def rnn_from_h0(params, h0, xs):
+    return lax.scan(lambda h, x: (h, rnn_cell(params, h0, x)), h0, xs)[1]
+
+
+def rnn_fori_loop(params, h0, xs):
+    def body(t, carry):
+        h, states = carry
+        h = rnn_cell(params, h, xs[t])
+        return h, states.at[t].set(h)
+
+    return lax.fori_loop(0, len(xs), body, (h0, jnp.zeros((len(xs), len(h0)))))[1]
+
+
+def smooth_hashable_x() -> Fn:
+    """x made static through a hashable wrapper: every new x compiles again."""
+
+    class Frozen:
+        def __init__(self, x):
+            self.x = np.asarray(x)
+
+        def __hash__(self):
+            return hash(self.x.tobytes())
+
+        def __eq__(self, other):
+            return isinstance(other, Frozen) and np.array_equal(self.x, other.x)
+
+    inner = jax.jit(
+        lambda x, strength, steps: smooth(jnp.asarray(x.x), strength, steps), static_argnums=(0, 2)
+    )
+
+    def run(x, strength, steps):
+        return inner(Frozen(x), strength, steps)
+
+    run.lower = inner.lower  # looks jitted to the check
+    return run
+
+
+def recompiling_smooth() -> Fn:
+    """Jitted afresh at every call: the sweep compiles once per call."""
+
+    def run(x, strength, steps):
+        return jax.jit(lambda x, s: smooth(x, s, steps))(x, strength)
+
+    run.lower = lambda *a: None
+    return run
+
+
+def train_ordered_dict(params, xs, ys, lr):
+    new, loss, accuracy = train_step(params, xs, ys, lr)
+    return OrderedDict(sorted(new.items())), loss, accuracy
+
+
 RIGHT = [
     ("per-example", check_per_example_grads, jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))),
+    (
+        "per-example-jacrev",
+        check_per_example_grads,
+        lambda p, xs, ys: jax.jacrev(lambda p: jax.vmap(loss, in_axes=(None, 0, 0))(p, xs, ys))(p),
+    ),
     (
         "ensemble",
         check_ensemble_predict,
         jax.vmap(jax.vmap(predict, in_axes=(None, 1)), in_axes=(MEMBERS, None)),
     ),
+    (
+        "ensemble-axis-minus-one",
+        check_ensemble_predict,
+        jax.jit(jax.vmap(jax.vmap(predict, in_axes=(None, -1)), in_axes=(MEMBERS, None))),
+    ),
+    ("ensemble-einsum", check_ensemble_predict, ensemble_einsum),
     ("static", check_smooth, jax.jit(smooth, static_argnames="steps")),
+    ("static-argnums", check_smooth, jax.jit(smooth, static_argnums=2)),
     ("train-step", check_train_step, train_step),
+    ("train-step-list", check_train_step, lambda *a: list(train_step(*a))),
+    (
+        "train-step-ordered-dict",
+        check_train_step,
+        train_ordered_dict,
+    ),
     ("budget-lax-map", check_soft_nearest_batch, nearest_chunked),
     (
         "budget-chunked-vmap",
@@ -215,180 +366,528 @@ RIGHT = [
     ),
     ("parallel-pmap", check_data_parallel_step, pmap_step(lax.pmean)),
     ("parallel-shard-map", check_data_parallel_step, shard_map_step(average_loss=True)),
+    (
+        "parallel-jit-shard-map",
+        check_data_parallel_step,
+        jax.jit(shard_map_step(average_loss=True)),
+    ),
     ("hvp-forward-over-reverse", check_hvp, hvp),
     (
         "hvp-reverse-over-reverse",
         check_hvp,
         lambda f, x, v: jax.grad(lambda y: jnp.vdot(jax.grad(f)(y), v))(x),
     ),
+    ("hvp-linearize", check_hvp, lambda f, x, v: jax.linearize(jax.grad(f), x)[1](v)),
     ("rnn", check_rnn, run_rnn),
+    ("rnn-fori-loop", check_rnn, rnn_fori_loop),
     ("batched-rnn", check_batched_rnn, jax.vmap(run_rnn, in_axes=(None, 0, 0))),
 ]
 
 several = pytest.mark.skipif(N == 1, reason="on one device a sum across devices is the mean")
 
+
+def case(mistake: str, check: Fn, fn: Fn, words: str, *, marks: Any = (), variant: str = "") -> Any:
+    """A wrong answer: the mistake it makes (as its check names it), and words its report must hold."""
+    task = check.__name__.removeprefix("check_")
+    slug = "-".join("".join(c if c.isalnum() else " " for c in mistake).split())
+    return pytest.param(
+        mistake,
+        check,
+        fn,
+        words,
+        marks=marks,
+        id=f"{task}-{slug}{'-' + variant if variant else ''}",
+    )
+
+
 WRONG = [
     # 1. per-example gradients
-    (
-        "batch-gradient",
+    case(
+        "one gradient for the whole batch",
         check_per_example_grads,
         jax.grad(batch_loss),
         "one gradient for the whole batch",
     ),
-    ("python-loop", check_per_example_grads, grads_loop, "Python loop over the examples"),
-    ("mean-repeated", check_per_example_grads, grads_repeated, "same gradient"),
-    ("params-mapped", check_per_example_grads, jax.vmap(jax.grad(loss)), "give them in_axes None"),
-    (
-        "gradient-of-inputs",
+    case(
+        "the gradient of the summed loss",
+        check_per_example_grads,
+        jax.grad(lambda p, xs, ys: jnp.sum(jax.vmap(loss, in_axes=(None, 0, 0))(p, xs, ys))),
+        "the gradient of the batch's summed loss",
+    ),
+    case(
+        "a Python loop over the examples",
+        check_per_example_grads,
+        grads_loop,
+        "Python loop over the examples",
+    ),
+    case(
+        "the batch's mean gradient repeated for every example",
+        check_per_example_grads,
+        grads_repeated,
+        "the batch's mean gradient, repeated",
+    ),
+    case(
+        "each gradient divided by the batch size",
+        check_per_example_grads,
+        lambda p, xs, ys: jax.tree.map(
+            lambda g: g / len(xs), jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))(p, xs, ys)
+        ),
+        "divided by the batch size",
+    ),
+    case(
+        "the parameters mapped by vmap",
+        check_per_example_grads,
+        jax.vmap(jax.grad(loss)),
+        "give them in_axes None",
+    ),
+    case(
+        "the gradient with respect to the inputs",
         check_per_example_grads,
         jax.vmap(jax.grad(loss, argnums=1), in_axes=(None, 0, 0)),
-        "wrong structure",
+        "with respect to its input x",
+    ),
+    case(
+        "jax.grad of a non-scalar loss",
+        check_per_example_grads,
+        jax.grad(jax.vmap(loss, in_axes=(None, 0, 0))),
+        "jax.grad needs a scalar",
     ),
     # 2. ensemble
-    (
-        "swapped",
+    case(
+        "members and examples swapped",
         check_ensemble_predict,
         jax.vmap(jax.vmap(predict, in_axes=(MEMBERS, None)), in_axes=(None, 1)),
-        "members and examples are swapped",
+        "members and examples swapped",
     ),
-    ("reshape", check_ensemble_predict, ensemble_reshaped, "reshape"),
-    (
-        "examples-on-axis-0",
+    case(
+        "examples cut out of xs with a reshape",
+        check_ensemble_predict,
+        ensemble_reshaped,
+        "reshaped to (batch, features)",
+    ),
+    case(
+        "the examples read from xs's rows (axis 0)",
         check_ensemble_predict,
         jax.vmap(jax.vmap(predict, in_axes=(None, 0)), in_axes=(MEMBERS, None)),
-        "map over its axis 1",
+        "map over axis 1",
     ),
-    ("member-loop", check_ensemble_predict, ensemble_loop, "Python loop over the members"),
-    (
-        "shared-layer-mapped",
+    case(
+        "a Python loop over members or examples",
+        check_ensemble_predict,
+        ensemble_loop,
+        "Python loop over the members",
+    ),
+    case(
+        "the shared layer given a member axis",
         check_ensemble_predict,
         jax.vmap(jax.vmap(predict, in_axes=(None, 1)), in_axes=(0, None)),
         "give w2 and b2 in_axes None",
     ),
+    case("xs transposed", check_ensemble_predict, ensemble_transposed, "xs is transposed"),
+    case(
+        "the members averaged",
+        check_ensemble_predict,
+        lambda p, xs: jax.vmap(jax.vmap(predict, in_axes=(None, 1)), in_axes=(MEMBERS, None))(
+            p, xs
+        ).mean(0),
+        "the members' mean prediction",
+    ),
+    case(
+        "only the first member",
+        check_ensemble_predict,
+        lambda p, xs: jax.vmap(predict, in_axes=(None, 1))(
+            {**p, "w1": p["w1"][0], "b1": p["b1"][0]}, xs
+        ),
+        "the first member's predictions alone",
+    ),
     # 3. static argument
-    (
-        "strength-static",
+    case(
+        "a new strength compiled again (strength static)",
         check_smooth,
         jax.jit(smooth, static_argnames=("strength", "steps")),
         "a new strength compiled again",
     ),
-    ("steps-traced", check_smooth, jax.jit(smooth), "mark it static"),
-    ("not-jitted", check_smooth, smooth, "not a jitted function"),
-    ("x-static", check_smooth, jax.jit(smooth, static_argnums=(0, 2)), "cannot be a static"),
-    (
-        "one-state-repeated",
+    case("steps traced, not static", check_smooth, jax.jit(smooth), "mark it static"),
+    case("not jitted", check_smooth, smooth, "not a jitted function"),
+    case(
+        "x made static",
+        check_smooth,
+        jax.jit(smooth, static_argnums=(0, 2)),
+        "cannot be a static argument",
+    ),
+    case(
+        "a new x compiled again (x static)",
+        check_smooth,
+        smooth_hashable_x(),
+        "a new x of the same shape compiled again",
+    ),
+    case(
+        "the first state repeated",
         check_smooth,
         jax.jit(smooth_repeated, static_argnames="steps"),
-        "wrong values for the states at step 1",
+        "the first step's state, repeated",
+    ),
+    case(
+        "the states one step late",
+        check_smooth,
+        jax.jit(smooth_late, static_argnames="steps"),
+        "one step late",
+    ),
+    case(
+        "only the final state",
+        check_smooth,
+        jax.jit(lambda x, s, steps: smooth(x, s, steps)[-1], static_argnames="steps"),
+        "the final state alone",
+    ),
+    case(
+        "strength and 1 - strength swapped",
+        check_smooth,
+        jax.jit(lambda x, s, steps: smooth(x, 1 - s, steps), static_argnames="steps"),
+        "strength and 1 - strength swapped",
+    ),
+    case(
+        "jit made afresh at every call",
+        check_smooth,
+        recompiling_smooth(),
+        "compiled again when called a second time with the same arguments",
     ),
     # 4. training step
-    ("no-has-aux", check_train_step, train_no_aux, "has_aux=True"),
-    ("two-passes", check_train_step, train_two_passes, "the forward pass runs 2 times"),
-    ("uphill", check_train_step, train_uphill, "uphill"),
-    ("loss-after-step", check_train_step, train_loss_after, "the loss after the step"),
-    ("swapped-aux", check_train_step, train_swapped, "loss and accuracy are swapped"),
-    ("ignores-lr", check_train_step, train_ignores_lr, "ignores lr"),
+    case("value_and_grad without has_aux", check_train_step, train_no_aux, "has_aux=True"),
+    case(
+        "the forward pass run twice",
+        check_train_step,
+        train_two_passes,
+        "the forward pass runs 2 times",
+    ),
+    case("the step uphill", check_train_step, train_uphill, "a step uphill"),
+    case(
+        "the loss after the step",
+        check_train_step,
+        train_loss_after,
+        "the loss and accuracy after it",
+    ),
+    case("loss and accuracy swapped", check_train_step, train_swapped, "loss and accuracy swapped"),
+    case("lr ignored", check_train_step, train_ignores_lr, "(lr ignored)"),
+    case(
+        "the parameters not moved",
+        check_train_step,
+        lambda p, xs, ys, lr: (p, *classify_loss(p, xs, ys)),
+        "the parameters passed in, unchanged",
+    ),
+    case(
+        "weight decay added",
+        check_train_step,
+        step_with(lambda p, g, lr: jax.tree.map(lambda p, g: p - lr * (g + 1e-3 * p), p, g)),
+        "weight decay",
+    ),
+    case(
+        "jax.tree.map's arguments swapped",
+        check_train_step,
+        step_with(lambda p, g, lr: jax.tree.map(lambda p, g: p - lr * g, g, p)),
+        "jax.tree.map's arguments swapped",
+    ),
+    case(
+        "the biases not updated",
+        check_train_step,
+        step_with(
+            lambda p, g, lr: {k: v if k.startswith("b") else v - lr * g[k] for k, v in p.items()}
+        ),
+        "not the biases",
+    ),
+    case(
+        "the weights not updated",
+        check_train_step,
+        step_with(
+            lambda p, g, lr: {k: v if k.startswith("w") else v - lr * g[k] for k, v in p.items()}
+        ),
+        "not the weights",
+    ),
+    case(
+        "the gradients returned",
+        check_train_step,
+        step_with(lambda p, g, lr: g),
+        "the gradients, where the new parameters belong",
+    ),
     # 5. memory budget
-    (
-        "plain-vmap",
+    case(
+        "every query's distances at once",
         check_soft_nearest_batch,
         jax.vmap(soft_nearest, in_axes=(0, None)),
-        "bytes of temporary memory for 2048 queries against 1024 keys, where the budget is 1,048,576",
+        "every query's distances at once (its largest intermediate is (2048, 1024",
     ),
-    (
-        "chunk-too-large",
+    case(
+        "chunks too large for the budget",
         check_soft_nearest_batch,
         lambda qs, ks: lax.map(lambda q: soft_nearest(q, ks), qs, batch_size=1024),
-        "where the budget is 1,048,576",
+        "computes 1024 queries at a time",
     ),
-    ("python-chunks", check_soft_nearest_batch, nearest_python_chunks, "Python loop over chunks"),
-    ("reshaped-chunks", check_soft_nearest_batch, nearest_reshaped, "multiple of your chunk size"),
+    case(
+        "a Python loop over chunks",
+        check_soft_nearest_batch,
+        nearest_python_chunks,
+        "Python loop over chunks",
+    ),
+    case(
+        "the queries reshaped into whole chunks",
+        check_soft_nearest_batch,
+        nearest_reshaped,
+        "multiple of your chunk size",
+    ),
+    case(
+        "the last, smaller chunk dropped",
+        check_soft_nearest_batch,
+        nearest_dropping_the_rest,
+        "the last partial chunk dropped (44 of them missing)",
+    ),
+    case(
+        "queries and keys swapped",
+        check_soft_nearest_batch,
+        lambda qs, ks: nearest_chunked(ks, qs),
+        "queries and keys swapped",
+    ),
     # 6. data-parallel step
-    ("one-device", check_data_parallel_step, jax.jit(sgd_step), "runs on one device"),
-    (
-        "copies-per-device",
+    case("no pmap or shard_map", check_data_parallel_step, jax.jit(sgd_step), "runs on one device"),
+    case(
+        "one copy of the parameters per device",
         check_data_parallel_step,
         pmap_step(lax.pmean, out_axes=0),
-        "one copy of the parameters per device",
+        f"one copy of the new parameters per device (a leading axis of one entry per device), not the one-device sgd_step (['b1'] has shape ({N}, 4), where (4,) is expected)",
     ),
-    pytest.param(
-        "no-average",
+    case(
+        "the first device's step alone",
         check_data_parallel_step,
         pmap_step(None),
-        "first device's step on its own examples" if N > 1 else "no cross-device sum",
-        id="data_parallel_step-no-average",
+        "first device's step on its own examples",
+        marks=several,
     ),
-    pytest.param(
-        "psum",
+    case(
+        "no cross-device sum",
+        check_data_parallel_step,
+        pmap_step(None),
+        "no cross-device sum",
+        marks=pytest.mark.skipif(N > 1, reason="one device only"),
+    ),
+    case(
+        "the gradients summed across devices, not averaged",
         check_data_parallel_step,
         pmap_step(lax.psum),
-        f"the step is {N}× the one-device step",
+        "the gradients summed across devices",
         marks=several,
-        id="data_parallel_step-psum",
     ),
-    pytest.param(
-        "shard-map-pmean-of-gradients",
+    case(
+        "the gradients summed across devices, not averaged",
         check_data_parallel_step,
         shard_map_step(average_loss=False),
         "autodiff already sums",
         marks=several,
-        id="data_parallel_step-shard-map-pmean-of-gradients",
+        variant="shard-map",
+    ),
+    case(
+        "the whole batch on every device",
+        check_data_parallel_step,
+        shard_map_whole_batch(),
+        "every device gets the whole batch",
+        marks=several,
+    ),
+    case(
+        "the whole batch on every device",
+        check_data_parallel_step,
+        pmap_broadcast,
+        "every device gets the whole batch",
+        marks=several,
+        variant="pmap",
+    ),
+    case(
+        "a block that is not batch / devices",
+        check_data_parallel_step,
+        shard_map_half_mesh(),
+        "no device receives 5",
+        marks=several,
     ),
     # 7. Hessian-vector product
-    ("hessian", check_hvp, lambda f, x, v: jax.hessian(f)(x) @ v, "the Hessian was formed"),
-    ("by-columns", check_hvp, hvp_by_columns, "the Hessian was formed"),
-    ("jvp-pair", check_hvp, lambda f, x, v: jax.jvp(jax.grad(f), (x,), (v,)), "returns a pair"),
-    ("jvp-of-f", check_hvp, lambda f, x, v: jax.jvp(f, (x,), (v,))[1], "returns a scalar"),
-    ("gradient-times-v", check_hvp, lambda f, x, v: jax.grad(f)(x) * v, "gradient scaled"),
-    (
-        "finite-difference",
+    case(
+        "the Hessian formed in full",
+        check_hvp,
+        lambda f, x, v: jax.hessian(f)(x) @ v,
+        "the Hessian was formed",
+    ),
+    case(
+        "the Hessian formed in full",
+        check_hvp,
+        hvp_by_columns,
+        "the Hessian was formed",
+        variant="by-columns",
+    ),
+    case(
+        "jax.jvp's pair (value, tangent)",
+        check_hvp,
+        lambda f, x, v: jax.jvp(jax.grad(f), (x,), (v,)),
+        "the pair jax.jvp returns",
+    ),
+    case(
+        "the derivative of f along v (a scalar)",
+        check_hvp,
+        lambda f, x, v: jax.jvp(f, (x,), (v,))[1],
+        "the derivative of f along v (a scalar)",
+    ),
+    case(
+        "the gradient times v, entry by entry",
+        check_hvp,
+        lambda f, x, v: jax.grad(f)(x) * v,
+        "the gradient scaled entry by entry",
+    ),
+    case(
+        "the gradient of f instead of H·v",
+        check_hvp,
+        lambda f, x, v: jax.grad(f)(x),
+        "your output equals grad(f)(x), the gradient of f, not the product H·v",
+    ),
+    case(
+        "a finite difference of the gradient",
         check_hvp,
         lambda f, x, v: (jax.grad(f)(x + 1e-3 * v) - jax.grad(f)(x - 1e-3 * v)) / 2e-3,
-        "finite difference",
+        "a central difference of grad(f) with step 0.001",
     ),
+    case(
+        "a finite difference of the gradient",
+        check_hvp,
+        forward_difference(1e-2),
+        "a forward difference of grad(f) with step 0.01",
+        variant="forward-1e-2",
+    ),
+    case(
+        "a finite difference of the gradient",
+        check_hvp,
+        forward_difference(5e-3),
+        "a forward difference of grad(f) with step 0.005",
+        variant="forward-5e-3",
+    ),
+    case(
+        "the scalar vᵀHv",
+        check_hvp,
+        lambda f, x, v: jnp.vdot(v, hvp(f, x, v)),
+        "the curvature along v",
+    ),
+    case("x and v swapped", check_hvp, lambda f, x, v: hvp(f, v, x), "x and v swapped"),
     # 8. scan, then vmap
-    (
-        "one-step-late",
+    case(
+        "the states one step late",
         check_rnn,
         lambda p, h0, xs: lax.scan(lambda h, x: (rnn_cell(p, h, x), h), h0, xs)[1],
-        "one step late",
+        "the states one step late",
     ),
-    (
-        "final-state",
+    case(
+        "only the final state",
         check_rnn,
         lambda p, h0, xs: lax.scan(lambda h, x: (rnn_cell(p, h, x),) * 2, h0, xs)[0],
-        "only the final state",
+        "the final state alone",
     ),
-    (
-        "scan-pair",
+    case(
+        "lax.scan's pair returned",
         check_rnn,
         lambda p, h0, xs: lax.scan(lambda h, x: (rnn_cell(p, h, x),) * 2, h0, xs),
-        "pair",
+        "lax.scan's pair (final state, states)",
     ),
-    ("time-loop", check_rnn, rnn_loop, "Python loop over the time steps"),
-    (
-        "batch-time-swapped",
+    case(
+        "a Python loop over the time steps", check_rnn, rnn_loop, "Python loop over the time steps"
+    ),
+    case(
+        "h0 included as the first state",
+        check_rnn,
+        lambda p, h0, xs: jnp.concatenate([h0[None], run_rnn(p, h0, xs)]),
+        "one row too many",
+    ),
+    case(
+        "every step from h0 (the carry not passed on)",
+        check_rnn,
+        rnn_from_h0,
+        "each step taken from h0",
+    ),
+    case(
+        "the sequence read backwards",
+        check_rnn,
+        lambda p, h0, xs: lax.scan(lambda h, x: (rnn_cell(p, h, x),) * 2, h0, xs, reverse=True)[1],
+        "reverse=True",
+    ),
+    case(
+        "sequences and time steps swapped",
         check_batched_rnn,
         jax.vmap(run_rnn, in_axes=(None, 0, 0), out_axes=1),
-        "sequences and time steps are swapped",
+        "sequences and time steps swapped",
     ),
-    (
-        "params-mapped",
+    case(
+        "the parameters mapped by vmap",
         check_batched_rnn,
         jax.vmap(run_rnn, in_axes=(0, 0, 0)),
-        "give them in_axes None",
+        "give them in_axes None (vmap mapped params[",
     ),
-    (
-        "h0-shared",
+    case(
+        "every initial state run on each sequence",
         check_batched_rnn,
         jax.vmap(run_rnn, in_axes=(None, None, 0)),
-        "map h0s over axis 0",
+        "map h0s over axis 0 as well",
     ),
-    (
-        "sequence-loop",
+    case(
+        "the time axis mapped instead of the sequences",
+        check_batched_rnn,
+        jax.vmap(run_rnn, in_axes=(None, 0, 1)),
+        "vmap mapped axis 1 of xs, its time steps",
+    ),
+    case(
+        "sequences taken along the time axis",
+        check_batched_rnn,
+        lambda p, h0s, xss: (
+            jax.vmap(run_rnn, in_axes=(None, 0, 1))(p, h0s, xss)
+            if xss.shape[0] == xss.shape[1]
+            else jax.vmap(run_rnn, in_axes=(None, 0, 0))(p, h0s, xss)
+        ),
+        "vmap over axis 1 of xss",
+    ),
+    case(
+        "a Python loop over the sequences or the time steps",
         check_batched_rnn,
         lambda p, h0s, xss: jnp.stack([run_rnn(p, h, xs) for h, xs in zip(h0s, xss, strict=True)]),
         "Python loop over the sequences",
+    ),
+    case(
+        "the states one step late",
+        check_batched_rnn,
+        jax.vmap(
+            lambda p, h0, xs: lax.scan(lambda h, x: (rnn_cell(p, h, x), h), h0, xs)[1],
+            in_axes=(None, 0, 0),
+        ),
+        "one step late (row t is the state before reading xs[t]), on every sequence",
+    ),
+    case(
+        "only the final state",
+        check_batched_rnn,
+        jax.vmap(lambda p, h0, xs: run_rnn(p, h0, xs)[-1], in_axes=(None, 0, 0)),
+        "the final state alone, on every sequence",
+    ),
+    case(
+        "h0 included as the first state",
+        check_batched_rnn,
+        jax.vmap(
+            lambda p, h0, xs: jnp.concatenate([h0[None], run_rnn(p, h0, xs)]), in_axes=(None, 0, 0)
+        ),
+        "one row too many, on every sequence",
+    ),
+    case(
+        "every step from h0 (the carry not passed on)",
+        check_batched_rnn,
+        jax.vmap(rnn_from_h0, in_axes=(None, 0, 0)),
+        "each step taken from h0",
+    ),
+    case(
+        "the sequence read backwards",
+        check_batched_rnn,
+        jax.vmap(
+            lambda p, h0, xs: lax.scan(lambda h, x: (rnn_cell(p, h, x),) * 2, h0, xs, reverse=True)[
+                1
+            ],
+            in_axes=(None, 0, 0),
+        ),
+        "reverse=True",
     ),
 ]
 
@@ -400,26 +899,30 @@ def test_the_checker_accepts_a_right_answer(name: str, check: Fn, fn: Fn) -> Non
     assert repr(report).startswith("✓ ")
 
 
-@pytest.mark.parametrize(
-    ("name", "check", "fn", "words"),
-    WRONG,
-    ids=[
-        w.id if hasattr(w, "id") else f"{w[1].__name__.removeprefix('check_')}-{w[0]}"
-        for w in WRONG
-    ],
-)
-def test_the_checker_names_the_mistake(name: str, check: Fn, fn: Fn, words: str) -> None:
+@pytest.mark.parametrize(("mistake", "check", "fn", "words"), WRONG)
+def test_the_checker_names_the_mistake(mistake: str, check: Fn, fn: Fn, words: str) -> None:
     report = check(fn)
-    assert not report.passed, f"{name} passed: {report}"
+    assert not report.passed, f"{mistake} passed: {report}"
     assert repr(report).startswith("✗ ")
     assert words in report.message, report.message
     assert "\n" not in report.message  # one sentence, on one line
 
 
-def test_every_checker_has_three_named_mistakes() -> None:
-    checks = [w.values[1] if hasattr(w, "values") else w[1] for w in WRONG]
-    for _, check, _ in RIGHT:
-        assert checks.count(check) >= 3, check.__name__
+def test_every_mistake_a_check_names_has_a_wrong_answer_in_these_tests() -> None:
+    """The table on the practicals page lists recognised_mistakes(); each entry is exercised above."""
+    cases = {(w.values[1].__name__.removeprefix("check_"), w.values[0]) for w in WRONG}
+    tasks = {"run_rnn": "rnn", "run_batch": "batched_rnn"}
+    for task, mistakes in recognised_mistakes().items():
+        for mistake in mistakes:
+            assert (tasks.get(task, task), mistake) in cases, f"{task}: no test for {mistake!r}"
+    for task, mistake in cases:
+        names = {tasks.get(t, t): m for t, m in recognised_mistakes().items()}[task]
+        assert mistake in names, f"{task}: {mistake!r} is not a mistake its check names"
+
+
+def test_every_checker_names_at_least_six_mistakes() -> None:
+    for task, mistakes in recognised_mistakes().items():
+        assert len(mistakes) >= 6, (task, mistakes)
 
 
 def test_a_function_not_written_yet_is_reported_as_such() -> None:
@@ -469,3 +972,275 @@ def test_the_data_parallel_checker_runs_on_one_device(tmp_path) -> None:
     assert "checked on 1 device, where a sum and a mean" in passed
     assert failed.startswith("✗ "), failed
     assert "runs on one device" in failed
+
+
+# --- a hint only with its evidence: each hint's look-alike, where the hint must not appear -----
+def per_example_with_a_leak() -> Fn:
+    kept: list[Any] = []
+
+    def per_example_grads(params, xs, ys):
+        kept.append(params)  # tracers, kept past their trace
+        return jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))(kept[0], xs, ys)
+
+    return per_example_grads
+
+
+def smooth_branching(x, strength, steps):
+    if strength > 0.5:  # a Python branch on a traced value
+        return smooth(x, strength, steps)
+    return smooth(x, strength, steps)
+
+
+LOOKALIKES = [
+    # (the check, a wrong answer that looks like a hinted one, words that must be absent,
+    #  words that must be present)
+    pytest.param(check_hvp, lambda f, x, v: None, "returns a scalar", "got None", id="hvp-none"),
+    pytest.param(
+        check_hvp,
+        lambda f, x, v: None,
+        "derivative of f along v",
+        "expected an array",
+        id="hvp-none-not-jvp-of-f",
+    ),
+    pytest.param(
+        check_hvp,
+        lambda f, x, v: hvp(f, x, v).astype(jnp.bfloat16),
+        "difference",
+        "expected float32, got bfloat16",
+        id="hvp-bfloat16",
+    ),
+    pytest.param(
+        check_hvp,
+        lambda f, x, v: hvp(f, x, v).astype(jnp.float16),
+        "difference",
+        "expected float32, got float16",
+        id="hvp-float16",
+    ),
+    pytest.param(
+        check_hvp,
+        lambda f, x, v: hvp(f, x, v).astype(jnp.int32),
+        "difference",
+        "expected float32, got int32",
+        id="hvp-int32",
+    ),
+    pytest.param(
+        check_hvp,
+        lambda f, x, v: hvp(f, x, v) * 1.01,
+        "difference",
+        "wrong values for the product",
+        id="hvp-one-percent-off",
+    ),
+    pytest.param(
+        check_per_example_grads,
+        jax.vmap(jax.grad(loss), in_axes=(None, 1, 0)),
+        "give them in_axes None",
+        "axis 1 of argument x",
+        id="per-example-x-axis-1",
+    ),
+    pytest.param(
+        check_per_example_grads,
+        jax.grad(jax.vmap(loss, in_axes=(None, 0, 0))),
+        "in_axes None",
+        "jax.grad needs a scalar",
+        id="per-example-grad-of-vector",
+    ),
+    pytest.param(
+        check_train_step,
+        lambda p, xs, ys, lr: jax.grad(lambda p: jnp.stack(classify_loss(p, xs, ys)))(p),
+        "has_aux",
+        "Gradient only defined for scalar-output functions",
+        id="train-step-grad-of-an-array",
+    ),
+    pytest.param(
+        check_soft_nearest_batch,
+        lambda qs, ks: lax.map(lambda q: soft_nearest(q, ks), qs, batch_size=256),
+        "compute the queries a chunk at a time",
+        "computes 256 queries at a time",
+        id="budget-chunks-of-256",
+    ),
+    pytest.param(
+        check_soft_nearest_batch,
+        lambda qs, ks: jnp.reshape(jax.vmap(soft_nearest, in_axes=(0, None))(qs, ks), (-1, 7)),
+        "multiple of your chunk size",
+        "raised",
+        id="budget-another-reshape",
+    ),
+    pytest.param(
+        check_ensemble_predict,
+        jax.vmap(jax.vmap(predict, in_axes=(None, 0)), in_axes=(MEMBERS, None)),
+        "w2 and b2",
+        "an example is a column of xs",
+        id="ensemble-rows-not-shared",
+    ),
+    pytest.param(
+        check_ensemble_predict,
+        jax.vmap(jax.vmap(predict, in_axes=(None, 1)), in_axes=(MEMBERS, None)),
+        "transposed",
+        "✓",
+        id="ensemble-in-axes-1-is-not-a-transpose",
+    ),
+    pytest.param(
+        check_batched_rnn,
+        jax.vmap(run_rnn, in_axes=(None, 0, 1)),
+        "give them in_axes None",
+        "axis 1 of xs",
+        id="batched-rnn-time-axis",
+    ),
+    pytest.param(
+        check_smooth,
+        jax.jit(smooth_branching, static_argnames="steps"),
+        "static_argnames='steps'",
+        "jnp.where or lax.cond",
+        id="smooth-branch-on-strength",
+    ),
+    pytest.param(
+        check_per_example_grads,
+        per_example_with_a_leak(),
+        "in_axes None",
+        "outlived the transformation",
+        id="per-example-leaked-tracer",
+    ),
+    pytest.param(
+        check_hvp,
+        lambda f, x, v: hvp(f, x, v) * float(jnp.sum(x) * 0 + 1),
+        "static_argnames",
+        "a concrete one is needed",
+        id="hvp-float-of-a-tracer",
+    ),
+    pytest.param(
+        check_data_parallel_step,
+        pmap_step(lax.pmean),
+        "every device gets the whole batch",
+        "✓",
+        id="data-parallel-right-is-not-whole-batch",
+    ),
+]
+
+
+LOOKALIKES += [
+    pytest.param(
+        check_ensemble_predict,
+        jax.vmap(jax.vmap(predict, in_axes=(None, 1)), in_axes=(0, None)),
+        "an example is a column",
+        "give w2 and b2 in_axes None",
+        id="ensemble-shared-mapped-not-rows",
+    ),
+    pytest.param(
+        check_batched_rnn,
+        jax.vmap(run_rnn, in_axes=(0, 0, 0)),
+        "its time steps",
+        "give them in_axes None",
+        id="batched-rnn-params-not-time-axis",
+    ),
+    pytest.param(
+        check_batched_rnn,
+        jax.vmap(run_rnn, in_axes=(None, 0, 1)),
+        "map h0s over axis 0",
+        "its time steps",
+        id="batched-rnn-time-axis-not-h0s",
+    ),
+    pytest.param(
+        check_hvp,
+        lambda f, x, v: hvp(f, x, v) * float(jnp.sum(x) * 0 + 1),
+        "jnp.where",
+        "ConcretizationTypeError",
+        id="hvp-concretization-not-bool",
+    ),
+    pytest.param(
+        check_smooth,
+        jax.jit(smooth, static_argnames=("strength", "steps")),
+        "cannot be a static argument",
+        "a new strength compiled again",
+        id="smooth-strength-static-not-x",
+    ),
+    pytest.param(
+        check_smooth,
+        jax.jit(smooth_branching, static_argnames="steps"),
+        "outlived",
+        "TracerBoolConversionError",
+        id="smooth-bool-not-leak",
+    ),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "absent", "present"), LOOKALIKES)
+def test_a_hint_appears_only_with_its_evidence(
+    check: Fn, fn: Fn, absent: str, present: str
+) -> None:
+    report = check(fn)
+    assert absent not in repr(report), report
+    assert present in repr(report), report
+
+
+def test_a_message_never_says_expected_x_got_x() -> None:
+    reports = [
+        check_hvp(lambda f, x, v: hvp(f, x, v).astype(jnp.float16)),
+        check_hvp(lambda f, x, v: hvp(f, x, v) * (1 + 3e-4)),
+        check_data_parallel_step(pmap_step(lax.pmean, out_axes=0)),
+        check_train_step(lambda *a: (OrderedDict(sorted(train_step(*a)[0].items())), 0.0, 0.0)),
+    ]
+    for report in reports:
+        same = re.search(r"expected ([^,;()]+), got \1(\W|$)", report.message)
+        assert not same, report
+
+
+def test_containers_are_compared_by_kind() -> None:
+    missing = check_train_step(
+        lambda *a: ({k: v for k, v in train_step(*a)[0].items() if k != "b2"}, *train_step(*a)[1:])
+    )
+    assert "missing keys b2" in missing.message, missing
+    pair = check_train_step(lambda *a: train_step(*a)[:2])
+    assert "expected a tuple of 3" in pair.message, pair
+    assert "got a tuple of 2" in pair.message, pair
+
+
+def test_jax_errors_come_whole_on_one_line() -> None:
+    def long_error(f, x, v):
+        raise ValueError("a long first line " + "x" * 300 + " and its end\nsecond line")
+
+    report = check_hvp(long_error)
+    assert "and its end second line" in report.message, report
+    assert "\n" not in report.message
+    assert "…" not in report.message
+
+
+# --- a deadline on every call ------------------------------------------------------------------
+def test_a_sleeping_answer_is_reported_within_the_deadline() -> None:
+    start = time.perf_counter()
+    report = check_hvp(lambda f, x, v: time.sleep(60), deadline=1)
+    took = time.perf_counter() - start
+    assert report.message.startswith("hvp: did not finish in 1 s:"), report
+    assert took < 5, took
+    assert check_hvp(hvp).passed  # and the kernel is left usable
+
+
+def test_an_endless_loop_is_stopped() -> None:
+    def endless(f, x, v):
+        while True:
+            pass
+
+    start = time.perf_counter()
+    report = check_hvp(endless, deadline=1)
+    assert "did not finish in 1 s" in report.message, report
+    assert time.perf_counter() - start < 5
+
+
+def test_the_deadline_holds_off_the_main_thread() -> None:
+    """Where no alarm can be set (a thread), the call runs in a daemon thread left behind."""
+    box: dict[str, Any] = {}
+    thread = threading.Thread(
+        target=lambda: box.update(report=check_hvp(lambda f, x, v: time.sleep(30), deadline=1))
+    )
+    start = time.perf_counter()
+    thread.start()
+    thread.join(10)
+    assert "did not finish in 1 s" in box["report"].message
+    assert time.perf_counter() - start < 5
+
+
+def test_a_second_check_of_the_same_function_names_the_same_mistake() -> None:
+    """A static argument's programs stay cached between checks: each check probes afresh."""
+    strength_static = jax.jit(smooth, static_argnames=("strength", "steps"))
+    first, second = check_smooth(strength_static), check_smooth(strength_static)
+    assert "a new strength compiled again" in first.message, first
+    assert second.message == first.message, second

@@ -12,12 +12,52 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from bs4 import BeautifulSoup
 
 from factories import results, timing
 from jaxguide.results import Record
 from jaxguide_site import mathjax_bundle
-from tiny_site import build, cell, counter, index, page, runs
+from tiny_site import build, cell, counter, index, make_site, page, runs
+
+
+@pytest.fixture(scope="module")
+def good_site(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One site whose build succeeds, with the pages of the tests that read a good build:
+    math and a given number; a verified claim and the claims report; a practice page.
+    (Each tiny build costs seconds; these pages do not interfere.)"""
+    site = make_site(tmp_path_factory.mktemp("good"))
+    (site / "math.md").write_text(
+        "# Math\n\nThe square $x^2$ of a {given}`64 MiB <a budget chosen here>` buffer.\n\n"
+        "$$\n\\sum_i x_i^2\n$$\n"
+    )
+    page(site, "measured", "Measured", DEMO_CLAIM, prose=DEMO_PROSE)
+    (site / "report.md").write_text("# Report\n\n```{claims-report}\n```\n")
+    page(
+        site,
+        "practice",
+        "Practice",
+        cell("""
+        def answer():
+            raise NotImplementedError  # the starter
+        """),
+        cell("""
+        :tags: [hide-input, solution]
+
+        def answer():
+            return 42  # the solution
+        """),
+        cell("""
+        :tags: [solution]
+
+        answer()
+        """),
+        cell("print('after the solution')"),
+    )
+    index(site, "math", "measured", "report", "practice")
+    return site, build(site)
 
 
 def test_a_cell_that_raises_fails_the_build(site: Path) -> None:
@@ -44,13 +84,10 @@ def test_a_cell_tagged_to_raise_must_raise(site: Path) -> None:
     assert "raises.md" not in result.stderr  # its cell raised, as it says
 
 
-def test_math_renders_from_the_site_and_given_numbers_show_as_text(site: Path) -> None:
-    (site / "math.md").write_text(
-        "# Math\n\nThe square $x^2$ of a {given}`64 MiB <a budget chosen here>` buffer.\n\n"
-        "$$\n\\sum_i x_i^2\n$$\n"
-    )
-    index(site, "math")
-    result = build(site)
+def test_math_renders_from_the_site_and_given_numbers_show_as_text(
+    good_site: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, result = good_site
     assert result.returncode == 0, result.stderr
     html = (site / "_build" / "math.html").read_text()
     soup = BeautifulSoup(html, "html.parser")
@@ -229,17 +266,10 @@ def test_edited_claims_are_judged_again_on_cached_pages(site: Path, tmp_path: Pa
     assert status("jit-vmap-same-jaxpr") == "holds"
 
 
-def test_verdicts_render_and_the_report_lists_every_claim(site: Path) -> None:
-    page(
-        site,
-        "measured",
-        "Measured",
-        DEMO_CLAIM,
-        prose=DEMO_PROSE,
-    )
-    (site / "report.md").write_text("# Report\n\n```{claims-report}\n```\n")
-    index(site, "measured", "report")
-    result = build(site)
+def test_verdicts_render_and_the_report_lists_every_claim(
+    good_site: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, result = good_site
     assert result.returncode == 0, result.stderr
     # The kernel got CurveZMQ keys (jaxguide_site.encrypt_kernel_channels), so it did not warn.
     assert "without encryption" not in result.stdout + result.stderr
@@ -267,18 +297,60 @@ def test_a_claim_without_a_verdict_on_its_page_is_an_error(site: Path) -> None:
 
 
 def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
-    a, b = tmp_path / "a.log", tmp_path / "b.log"
-    page(site, "a", "A", counter(a))
-    page(site, "b", "B", counter(b), RAISING % "1 / 0", prose="Division fails.\n")
+    a, b, measured = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "measured.log"
+    package = tmp_path / "pkg" / "jaxguide"  # what the build and its kernels import
+    (package / "tiny_a.py").write_text("A = 1\n")
+    (package / "tiny_b.py").write_text("B = 1\n")
+    shared = "Path(os.environ['JAXGUIDE_SHARED_RESULTS']) / 'suite.json'"
+    # a measures a "suite" once per build and b shows it, as pages do with bench.page_results
+    a_cells = (
+        counter(a),
+        cell(f"""
+        import os
+        from pathlib import Path
+        import jaxguide.tiny_a
+
+        shared = {shared}
+        if not shared.exists():
+            shared.parent.mkdir(parents=True, exist_ok=True)
+            shared.write_text("measured")
+            shared.with_suffix(".seconds").write_text("2.5")  # as page_results notes its run
+            with open({str(measured)!r}, "a") as f:
+                f.write("ran\\n")
+    """),
+    )
+    b_cells = (
+        counter(b),
+        cell(f"""
+        import os
+        from pathlib import Path
+        import jaxguide.claims  # recorded without claims/: editing a claim re-executes nothing
+        import jaxguide.tiny_b
+
+        print(({shared}).read_text())
+    """),
+        RAISING % "1 / 0",
+    )
+    page(site, "a", "A", *a_cells)
+    page(site, "b", "B", *b_cells, prose="Division fails.\n")
     index(site, "a", "b")
-    assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (1, 1)
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b), runs(measured)) == (1, 1, 1)
+    rows = {
+        row["page"]: row
+        for row in json.loads((site / "_build" / "execution.json").read_text())["pages"]
+    }
+    assert rows.keys() == {"a", "b"}
+    assert rows["a"]["executed"] == "this build"
+    assert (rows["a"]["suite_seconds"], rows["b"]["suite_seconds"]) == (2.5, None)
+    assert rows["a"]["budget_s"] == 30.0  # the site's default
 
     assert build(site).returncode == 0  # nothing changed: nothing executes
     assert (runs(a), runs(b)) == (1, 1)
 
     # prose edited on a page whose cell must raise: read from the cache, its error with it
-    page(site, "b", "B", counter(b), RAISING % "1 / 0", prose="Division by zero fails.\n")
+    page(site, "b", "B", *b_cells, prose="Division by zero fails.\n")
     result = build(site)
     assert result.returncode == 0, result.stderr
     assert (runs(a), runs(b)) == (1, 1)
@@ -286,56 +358,60 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     *_, raised = (c for c in executed["cells"] if c["cell_type"] == "code")
     assert [o["ename"] for o in raised["outputs"]] == ["ZeroDivisionError"]
 
-    page(site, "a", "A", counter(a), cell("y = 2"))  # one page changed: only it executes
-    assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (2, 1)
-
-    with (tmp_path / "pkg" / "claims" / "_site.py").open("a") as f:  # a claim: none execute
+    # one page changed, and a claim: only that page executes (not b, which imported the claims)
+    page(site, "a", "A", *a_cells, cell("y = 2"))
+    with (package / "claims" / "_site.py").open("a") as f:
         f.write("\n# edited\n")
     assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (2, 1)
+    assert (runs(a), runs(b), runs(measured)) == (2, 1, 1)
 
-    with (tmp_path / "pkg" / "__init__.py").open("a") as f:  # the package changed: all execute
+    with (package / "tiny_b.py").open("a") as f:  # a module only b imported: only b executes
+        f.write("\n# edited\n")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b), runs(measured)) == (2, 2, 1)
+
+    # a module a's "suite" run imported: a measures again, and b, which showed the old run,
+    # executes too and shows the new one
+    with (package / "tiny_a.py").open("a") as f:
+        f.write("\n# edited\n")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b), runs(measured)) == (3, 3, 2)
+
+    # the edit loop (nox -s docs -- --only a) reads a alone; b keeps what it recorded, so the
+    # next full build executes it for the module it imported
+    with (package / "tiny_b.py").open("a") as f:
+        f.write("\n# edited again\n")
+    page(site, "a", "A", *a_cells, cell("y = 3"))
+    result = build(site, JAXGUIDE_ONLY="a")
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b), runs(measured)) == (4, 3, 2)
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    assert (runs(a), runs(b), runs(measured)) == (4, 4, 2)
+
+    with (package / "__init__.py").open("a") as f:  # both imported the package: both execute
         f.write("\n# edited\n")
     assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (3, 2)
+    assert (runs(a), runs(b)) == (5, 5)
 
     stored = site / "results" / "data"  # a results file is stored: all execute
     stored.mkdir(parents=True)
     results("t", Record(benchmark="b", variant="v", timing=timing(1.0))).save(stored / "t.json")
     assert build(site).returncode == 0
-    assert (runs(a), runs(b)) == (4, 3)
+    assert (runs(a), runs(b)) == (6, 6)
 
     assert build(site, JAXGUIDE_PROFILE="full").returncode == 0  # the profile changed: all execute
-    assert (runs(a), runs(b)) == (5, 4)
+    assert (runs(a), runs(b)) == (7, 7)
     assert build(site, JAXGUIDE_PROFILE="full").returncode == 0
-    assert (runs(a), runs(b)) == (5, 4)
+    assert (runs(a), runs(b)) == (7, 7)
 
 
-def test_the_offered_notebook_leaves_out_solutions(site: Path) -> None:
-    page(
-        site,
-        "practice",
-        "Practice",
-        cell("""
-        def answer():
-            raise NotImplementedError  # the starter
-        """),
-        cell("""
-        :tags: [hide-input, solution]
-
-        def answer():
-            return 42  # the solution
-        """),
-        cell("""
-        :tags: [solution]
-
-        answer()
-        """),
-        cell("print('after the solution')"),
-    )
-    index(site, "practice")
-    result = build(site)
+def test_the_offered_notebook_leaves_out_solutions(
+    good_site: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, result = good_site
     assert result.returncode == 0, result.stderr
     html = (site / "_build" / "practice.html").read_text()
     assert "the solution" in html  # the page keeps it

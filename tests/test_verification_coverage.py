@@ -56,7 +56,7 @@ def test_the_classifier_tells_the_kinds_apart() -> None:
         2
         ```
         ```{not-run} needs a GPU
-        gpu()
+        print("on a GPU")
         ```
         ```{not-run}
         no_reason()
@@ -188,3 +188,75 @@ def test_snippet_runs_in_a_fresh_interpreter(snippet: Block, tmp_path: Path) -> 
 )
 def test_output_comparison(expected: str, printed: str, matches: bool) -> None:
     assert output_matches(expected, printed) is matches
+
+
+# Blocks shown but not run are read as a reader would paste them: a copy never misses an import.
+NOT_RUN_FAULTS = {
+    "an undefined name": ("import jax\n\nprint(os.environ['HOST'], jax.devices())", "os"),
+    "an unused import": ("import os\nimport jax\n\nprint(jax.devices())", "'os' imported"),
+    "an unused local": ("def f():\n    x = 1\n    return 2\n\n\nprint(f())", "'x'"),
+    "a syntax error": ("print(1", "syntax error"),
+    "a name used before it is imported": ("print(jax.devices())\nimport jax", "jax"),
+}
+
+
+@pytest.mark.parametrize(("code", "said"), NOT_RUN_FAULTS.values(), ids=NOT_RUN_FAULTS.keys())
+def test_a_not_run_block_that_would_fail_as_copied_is_unverified(code: str, said: str) -> None:
+    (found,) = _page(f"```{{not-run}} needs a GPU\n{code}\n```\n")
+    assert found.kind is None
+    assert "would fail as copied" in found.why
+    assert said in found.why
+
+
+def test_a_not_run_block_that_would_run_as_copied_is_verified() -> None:
+    code = "import os\n\nimport jax\n\nos.environ['X'] = '1'\nprint(jax.devices())"
+    (found,) = _page(f"```{{not-run}} needs a GPU\n{code}\n```\n")
+    assert (found.kind, found.why) == ("not-run", "")
+
+
+def test_a_not_run_block_may_assume_names_the_cells_above_define() -> None:
+    page = """
+        ```{code-cell} ipython3
+        %matplotlib inline
+        import jax.numpy as jnp
+        from jaxguide.examples.jit import init_mlp as make
+
+        params = make(0)
+        for xs in [jnp.ones(3)]:
+            pass
+        ```
+        ```{not-run} needs a GPU
+        :assumes: params, xs jnp
+        print(jnp.sum(xs), params)
+        ```
+        ```{not-run} needs a GPU
+        :assumes: params ys
+        print(params, ys)
+        ```
+        ```{not-run} needs a GPU
+        :assumes: params xs
+        print(params)
+        ```
+        ```{not-run} needs a GPU
+        :assumes: make
+        print(params)
+        ```
+        ```{code-cell} ipython3
+        ys = 1
+        ```
+        """
+    _, good, later, unused, undefined, _ys = _page(page)
+    assert good.options["assumes"] == ("params", "xs", "jnp")
+    assert (good.kind, good.why) == ("not-run", "")
+    assert later.kind is None
+    assert "assumes ys, which no executed cell above defines" in later.why
+    assert unused.kind is None
+    assert "assumes xs, which it does not use" in unused.why
+    assert undefined.kind is None
+    assert "undefined name 'params'" in undefined.why
+
+
+def test_an_assumption_that_is_not_names_does_not_parse() -> None:
+    (found,) = _page("```{not-run} needs a GPU\n:assumes: params[0]\nprint(1)\n```\n")
+    assert found.kind is None
+    assert "does not parse" in found.why

@@ -63,6 +63,9 @@ def build(src: Path, **env: str) -> subprocess.CompletedProcess[str]:
             **os.environ,
             "JAX_NUM_CPU_DEVICES": "1",
             "JAXGUIDE_CACHE_DIR": str(src.parent / "site-cache"),
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(src.parent / "pkg"), os.environ.get("PYTHONPATH")])
+            ),
             **env,
         },
     )
@@ -81,8 +84,12 @@ def runs(path: Path) -> int:
 
 
 def make_site(tmp_path: Path) -> Path:
-    """A project whose cache is keyed on a copy of the jaxguide source we can edit."""
-    package = tmp_path / "pkg"
+    """A project built with a copy of the jaxguide source we can edit (``pkg/jaxguide``).
+
+    :func:`build` puts ``pkg`` first on the path, so the build and its kernels import the copy,
+    and the execution cache keys on it.
+    """
+    package = tmp_path / "pkg" / "jaxguide"
     shutil.copytree(
         Path(jaxguide.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__")
     )

@@ -1,13 +1,16 @@
 """The site's own Sphinx extension, one module per job; :func:`setup` wires them.
 
-- :mod:`~jaxguide_site.fingerprint`: the execution cache's key (what page outputs depend on
-  besides their cells; the claims are not part of it).
+- :mod:`~jaxguide_site.fingerprint`: the execution cache's key (what every page's outputs
+  depend on besides their cells; the claims are not part of it).
+- :mod:`~jaxguide_site.dependencies`: the package modules each page used, recorded when it
+  executes; a change to one re-executes the pages that used it.
 - :mod:`~jaxguide_site.verified` and :mod:`~jaxguide_site.verdicts`: what each page verified,
   judged again at every build with the current claims code; a failing strict claim is one
   error naming page, line, claim, figure, sentence and values.
 - :mod:`~jaxguide_site.claims` (``{claim}`` role), :mod:`~jaxguide_site.report`
   (``claims-report``, ``claims.json``), :mod:`~jaxguide_site.render` (badges and tables).
-- :mod:`~jaxguide_site.execution`: the ``execution-summary`` directive.
+- :mod:`~jaxguide_site.execution`: the ``execution-summary`` and ``execution-breakdown``
+  directives, and ``execution.json`` (each page's seconds against its budget).
 - :mod:`~jaxguide_site.blocks`: ``{given}``, ``snippet``, ``not-run``.
 - :mod:`~jaxguide_site.cached`: a page's executed notebook keeps its cached outputs.
 - :mod:`~jaxguide_site.raising`: a cell tagged ``raises-exception`` must raise.
@@ -28,6 +31,7 @@ from jaxguide_site import (
     blocks,
     cached,
     claims,
+    dependencies,
     download,
     execution,
     kernels,
@@ -40,6 +44,7 @@ from jaxguide_site import (
 )
 from jaxguide_site.blocks import GivenRole, NotRunDirective, SnippetDirective
 from jaxguide_site.download import SETUP_TAG, downloadable, pinned_requirement, setup_cell
+from jaxguide_site.execution import OVER_BUDGET, over_budget
 from jaxguide_site.fingerprint import (
     FINGERPRINT_ENV,
     STORED_RESULTS,
@@ -53,6 +58,7 @@ from jaxguide_site.report import claim_rows
 
 __all__ = [
     "FINGERPRINT_ENV",
+    "OVER_BUDGET",
     "SETUP_TAG",
     "STORED_RESULTS",
     "GivenRole",
@@ -65,6 +71,7 @@ __all__ = [
     "execution_fingerprint",
     "fingerprint_parts",
     "mathjax_bundle",
+    "over_budget",
     "pinned_requirement",
     "setup",
     "setup_cell",
@@ -80,6 +87,7 @@ JOBS = (
     execution,
     blocks,
     cached,
+    dependencies,
     raising,
     mathjax,
     download,

@@ -2,7 +2,8 @@
 
 - ``{given}`64 MiB <why>```: a number no measurement produced, with its reason.
 - ``snippet``: code offered for copying that a test runs on its own.
-- ``not-run``: code deliberately not run, with its reason on the page.
+- ``not-run``: code deliberately not run, with its reason on the page (and the names it takes
+  from the cells above, if any).
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 from sphinx.util.nodes import split_explicit_title
+
+
+def assumed_names(argument: str | None) -> tuple[str, ...]:
+    """A ``not-run`` block's ``:assumes:`` option: Python names, separated by spaces or commas."""
+    names = tuple((argument or "").replace(",", " ").split())
+    bad = [n for n in names if not n.isidentifier()]
+    if not names or bad:
+        raise ValueError(f"expected Python names, separated by spaces or commas: {argument!r}")
+    return names
 
 
 class GivenRole(SphinxRole):
@@ -69,17 +79,26 @@ class SnippetDirective(SphinxDirective):
 
 
 class NotRunDirective(SphinxDirective):
-    """Code this build does not run, with the reason shown on the page."""
+    """Code this build does not run, with the reason shown on the page.
+
+    The tests still check the block statically (syntax, undefined and unused names), so a copy
+    never misses an import. A block that continues the page's cells names what it takes from
+    them with ``:assumes: name other``; the page says so under the reason, and the tests check
+    that each name is one the block uses and one the page's executed cells above define.
+    """
 
     has_content = True
     required_arguments = 1
     final_argument_whitespace = True
+    option_spec: ClassVar[dict[str, Any]] = {"assumes": assumed_names}
 
     def run(self) -> list[nodes.Node]:
         code = "\n".join(self.content)
-        reason = nodes.paragraph(
-            "", f"Not run by this build: {self.arguments[0]}", classes=["jg-not-run-reason"]
-        )
+        said = f"Not run by this build: {self.arguments[0]}"
+        assumes = self.options.get("assumes", ())
+        if assumes:
+            said += f". It uses {', '.join(assumes)} from the cells above"
+        reason = nodes.paragraph("", said, classes=["jg-not-run-reason"])
         block = nodes.literal_block(code, code, language="python", classes=["jg-not-run"])
         self.set_source_info(block)
         return [reason, block]

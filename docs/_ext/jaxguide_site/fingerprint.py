@@ -1,10 +1,13 @@
-"""The execution cache's key: what page outputs depend on besides their cells' source.
+"""The execution cache's key: what every page's outputs depend on besides their cells' source.
 
-MyST-NB's cache keys on cell source only; :func:`execution_cache_path` folds the rest
-(:func:`fingerprint_parts`) into the cache's folder, so that a change to any of it re-executes
-every page. The claims (``jaxguide/claims/``) are left out: the build judges them again on
-the pages' cached results at each build (:mod:`jaxguide_site.verdicts`), so editing a claim
-re-executes nothing.
+MyST-NB's cache keys on cell source only; :func:`execution_cache_path` folds what all pages
+depend on (:func:`fingerprint_parts`: library versions, the kernels' environment, the backend,
+the stored results, the package's data files) into the cache's folder, so that a change to any
+of it re-executes every page. The package's modules are not part of it: which of them a page
+imported is recorded when it executes, and a change to one re-executes only the pages that
+used it (:mod:`jaxguide_site.dependencies`). The claims (``jaxguide/claims/``) are left out
+of both: the build judges them again on the pages' cached results at each build
+(:mod:`jaxguide_site.verdicts`), so editing a claim re-executes nothing.
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ FINGERPRINT_ENV = ("JAXGUIDE_PROFILE", "JAX_ENABLE_X64", "XLA_FLAGS")  # read by
 FINGERPRINT_DISTRIBUTIONS = ("jax", "jaxlib", "numpy", "matplotlib", "myst-nb")
 JUDGED_AT_BUILD = ("claims",)
 """Folders of the jaxguide source the fingerprint leaves out: the build reads them itself."""
+MODULES = (".py",)
+"""The package's modules: each page depends on those it imported (jaxguide_site.dependencies)."""
 
 
-def tree_digest(folder: Path, leave_out: tuple[str, ...] = ()) -> str:
+def tree_digest(folder: Path, leave_out: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> str:
     """A digest of every file's relative path and bytes under ``folder`` ("absent" if none),
-    less the top-level folders named in ``leave_out``.
+    less the top-level folders named in ``leave_out`` and files whose names end with ``skip``.
 
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
@@ -46,6 +51,8 @@ def tree_digest(folder: Path, leave_out: tuple[str, ...] = ()) -> str:
             continue
         if len(relative.parts) > 1 and relative.parts[0] in leave_out:
             continue
+        if skip and path.name.endswith(skip):
+            continue
         digest.update(str(relative).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -56,8 +63,8 @@ def fingerprint_parts(
 ) -> list[tuple[str, str | None]]:
     """What page outputs depend on besides their cells' source, as ``(name, value)`` pairs.
 
-    ``package`` is the jaxguide source folder (by default, the one imported), of which
-    ``claims/`` is left out; ``results`` the stored results the pages read (by default,
+    ``package`` is the jaxguide source folder (by default, the one imported), of which its
+    data files count (a chart style, say; not its modules, nor ``claims/``); ``results`` the stored results the pages read (by default,
     ``docs/results/data``).
     """
     import jax  # noqa: PLC0415 - imported only when the site is configured
@@ -66,7 +73,7 @@ def fingerprint_parts(
 
     source = package or Path(jaxguide.__file__).parent
     return [
-        ("jaxguide source", tree_digest(source, leave_out=JUDGED_AT_BUILD)),
+        ("jaxguide data files", tree_digest(source, leave_out=JUDGED_AT_BUILD, skip=MODULES)),
         ("stored results", tree_digest(results or STORED_RESULTS)),
         ("python", platform.python_version()),
         *((dist, version(dist)) for dist in FINGERPRINT_DISTRIBUTIONS),

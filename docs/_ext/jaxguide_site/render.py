@@ -15,8 +15,8 @@ from docutils import nodes
 from jaxguide.claims import Verdict
 from jaxguide.render import verdict_badge
 
-SEED_PREFIX = "seed:"
-"""How a claim's source names a seed text (``jaxguide.claims``' sources start so)."""
+SITE_SOURCE = "jaxguide"
+"""The source of the site's own claims; any other source names a text the site grew from."""
 
 PageUri = Callable[[str], str]
 """A page's docname to its URI from the page being written."""
@@ -42,7 +42,7 @@ def report_table(rows: list[dict[str, Any]], uri: PageUri) -> nodes.table:
             if i:
                 verdicts += nodes.Text(" ")
             verdicts += verdict_node(Verdict.model_validate(verdict))
-        kind, source = nodes.paragraph(text=row["kind"]), nodes.paragraph(text=row["source"])
+        kind, source = nodes.paragraph(text=row["kind"]), nodes.paragraph(text=_source(row))
         falsified = nodes.paragraph(classes=["jg-falsified-by"])
         falsified += nodes.emphasis(text="False if: ")
         falsified += nodes.Text(row["falsified_by"])
@@ -55,12 +55,11 @@ def seed_tables(rows: list[dict[str, Any]], uri: PageUri) -> list[nodes.Node]:
     each claim with this build's verdict."""
     by_source: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        if row["source"].startswith(SEED_PREFIX):
+        if row["source"] != SITE_SOURCE:
             by_source.setdefault(row["source"], []).append(row)
     out: list[nodes.Node] = []
     for source, seeded in by_source.items():
-        name = source.removeprefix(SEED_PREFIX).strip()
-        out.append(nodes.paragraph("", f"From the {name}:", classes=["jg-claims-source"]))
+        out.append(nodes.paragraph("", f"From the {source}:", classes=["jg-claims-source"]))
         table, body = _table(["jg-claims-seed"], ["Claim", "Verdict on this build"], [60, 40])
         for row in seeded:
             verdict = nodes.paragraph()
@@ -68,6 +67,11 @@ def seed_tables(rows: list[dict[str, Any]], uri: PageUri) -> list[nodes.Node]:
             body += _row([_statement(row, uri), verdict])
         out.append(table)
     return out
+
+
+def _source(row: dict[str, Any]) -> str:
+    """Where a claim comes from, in a reader's words: this site, or the text it came from."""
+    return "this site" if row["source"] == SITE_SOURCE else f"the {row['source']}"
 
 
 def _statement(row: dict[str, Any], uri: PageUri) -> nodes.paragraph:

@@ -20,6 +20,7 @@ from jaxguide.bench._bandwidth import (
     stream_point,
 )
 from jaxguide.bench._environment import describe_environment
+from jaxguide.bench._load import LoadWatch, watch_load
 from jaxguide.bench._memory import compiled_memory, peak_bytes_in_use
 from jaxguide.bench._points import guarded, guarded_group
 from jaxguide.bench._shared import SHARED_RESULTS_ENV, page_results
@@ -43,6 +44,7 @@ __all__ = [
     "SUITES",
     "Call",
     "CompileCount",
+    "LoadWatch",
     "Point",
     "Profile",
     "ProfileName",
@@ -60,4 +62,5 @@ __all__ = [
     "suites",
     "time_call",
     "time_calls",
+    "watch_load",
 ]

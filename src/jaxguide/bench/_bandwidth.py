@@ -91,7 +91,7 @@ def _available_bytes() -> int | None:
 
 def stream_point(elements: int, profile: Profile) -> Point:
     """The one-pass reference (``copy``) and the add on ``elements`` float32 numbers, in place,
-    timed interleaved (at least :data:`STREAM_REPEATS` times), as records of benchmark
+    timed interleaved (at least ``STREAM_REPEATS`` times), as records of benchmark
     ``stream``. Where the three arrays would take over half the memory the system has left, the
     point is recorded as out of memory rather than risk the whole run."""
     params: dict[str, Scalar] = {"elements": elements}

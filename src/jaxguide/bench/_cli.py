@@ -21,7 +21,13 @@ from tqdm import tqdm
 
 from jaxguide.bench._suites import PROFILES, Profile
 from jaxguide.bench.suites import SUITES
-from jaxguide.render import claims_report, comparison_tables, report, timing_chart
+from jaxguide.render import (
+    busy_warning,
+    claims_report,
+    comparison_tables,
+    report,
+    timing_chart,
+)
 from jaxguide.results import Results, ResultsError, differences, load_results
 
 __all__ = ["UsageError", "main"]
@@ -147,6 +153,8 @@ def _run(args: argparse.Namespace) -> None:
         _say(f"{name}: {len(results.records)} records → {path}")
         for message in failed:
             _say(f"  not measured: {message}")
+        if results.load is not None and results.load.busy:
+            _say(f"  {busy_warning(results.load)}")
 
 
 def _load(paths: Sequence[Path]) -> list[Results]:
@@ -179,6 +187,9 @@ def _compare(args: argparse.Namespace) -> None:
     labels = ["A", "B"]
     _say(f"A: {args.files[0]} ({a.environment.hardware}, {a.environment.date})")
     _say(f"B: {args.files[1]} ({b.environment.hardware}, {b.environment.date})")
+    for label, run in zip(labels, (a, b), strict=True):
+        if run.load is not None and run.load.busy:
+            _say(f"{label}: {busy_warning(run.load)}")
     notes = differences(b, a)
     _say(
         "Not directly comparable: " + "; ".join(notes)

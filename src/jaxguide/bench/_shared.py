@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from jaxguide.bench._suites import page_profile
@@ -20,9 +21,10 @@ def page_results(suite: str) -> Results:
 
     Within a docs build (``JAXGUIDE_SHARED_RESULTS`` set), the first page that needs a suite
     runs it and every later page, the results-across-hardware page included, shows that same
-    run. The folder lives inside the execution cache, so anything that re-executes the pages
-    (a change to jaxguide, to jax or to the backend) also re-measures. Elsewhere the suite
-    simply runs.
+    run. The folder lives inside the execution cache, so anything that re-executes every page
+    (a change to jax or to the backend) also re-measures, and the build deletes a suite's
+    results when a module its run imported changes (and re-executes the pages that read
+    them). Elsewhere the suite simply runs.
     """
     profile = page_profile()
     folder = os.environ.get(SHARED_RESULTS_ENV)
@@ -31,6 +33,9 @@ def page_results(suite: str) -> Results:
     path = Path(folder) / f"{suite}-v{SUITES[suite].version}-{profile}.json"
     if path.exists():
         return load_results(path)
+    started = time.perf_counter()
     results = SUITES[suite].run(profile)
     results.save(path)
+    # how long the run took, for the build's execution report (jaxguide_site.execution)
+    path.with_suffix(".seconds").write_text(f"{time.perf_counter() - started:.3f}\n")
     return results

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from jaxguide.bench._environment import describe_environment
+from jaxguide.bench._load import watch_load
 from jaxguide.results import Method, Record, Results
 
 __all__ = [
@@ -94,16 +95,18 @@ class Suite:
 
         ``profile`` is a profile's name, or a :class:`Profile` (e.g. with its own ``sizes``).
         ``on_point(done, total)`` is called after each point (the CLI draws a progress bar).
-        A record of a (benchmark, variant) the suite does not declare is an error.
+        A record of a (benchmark, variant) the suite does not declare is an error. The results
+        say how busy the machine was meanwhile (:func:`~jaxguide.bench.watch_load`).
         """
         prof = PROFILES[profile] if isinstance(profile, str) else profile
         points = list(self.points(prof))
         records: list[Record] = []
-        for done, point in enumerate(points, start=1):
-            taken = point()
-            records.extend(taken if isinstance(taken, tuple) else (taken,))
-            if on_point is not None:
-                on_point(done, len(points))
+        with watch_load() as watch:
+            for done, point in enumerate(points, start=1):
+                taken = point()
+                records.extend(taken if isinstance(taken, tuple) else (taken,))
+                if on_point is not None:
+                    on_point(done, len(points))
         undeclared = {(r.benchmark, r.variant) for r in records} - self.produces
         if undeclared:
             raise ValueError(f"suite {self.name!r} wrote undeclared records: {sorted(undeclared)}")
@@ -114,6 +117,7 @@ class Suite:
             environment=describe_environment(),
             method=prof.method,
             records=tuple(records),
+            load=watch.load,
         )
 
 

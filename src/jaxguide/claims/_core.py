@@ -97,7 +97,8 @@ class _Claim:
     """The observation, on some real hardware, that would make the claim false: required, for a
     sentence that nothing could falsify is a definition, not a claim."""
     source: str = "jaxguide"
-    """Where the claim comes from, a seed text or the site itself."""
+    """Where the claim comes from: a text the site grew from (``SEED_COURSE``, ``SEED_QA``), or
+    ``"jaxguide"``, the site itself."""
     backends: tuple[str, ...] = ()
     """Backends the claim is meant for; empty means every backend."""
     kind: ClassVar[Kind]

@@ -1,4 +1,5 @@
-"""Claims checked by the vmap-memory suite: the seed's claim 4, chunking's memory and time.
+"""Claims checked by the vmap-memory suite: claim 4 of the vmap course page, and chunking's
+memory and time.
 
 The strict claims read only XLA's compiled memory analysis (deterministic for a given
 jax/jaxlib and backend); the time cost of chunking is a measured claim.

@@ -1,4 +1,4 @@
-"""Claims checked by the vmap-speed suite: the seed's claims 1, 2, 3 and 7.
+"""Claims checked by the vmap-speed suite: claims 1, 2, 3 and 7 of the vmap course page.
 
 Records follow :mod:`jaxguide.bench.suites.vmap_speed`: benchmarks ``add``, ``where`` and
 ``mlp``; variants ``manual``, ``vmap``, ``loop``, ``jit_vmap``, ``jit_manual`` and

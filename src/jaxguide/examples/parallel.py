@@ -3,19 +3,24 @@
 Each example takes one global array (its leading axis spread over the devices) and returns
 one global array, in three forms:
 
-- ``*_pmap``: :func:`jax.pmap`, as older code and courses write it (maintenance mode today);
-- ``*_shard_map``: :func:`jax.shard_map` over a mesh, the same per-device code on blocks;
+- ``*_pmap``: :func:`jax.pmap`, as older code and courses write it (maintenance mode today),
+  on the batch reshaped to ``(devices, rows per device, ...)`` so that its function, too, sees
+  a block of rows;
+- ``*_shard_map``: :func:`jax.shard_map` over a mesh, the same per-device code on the same
+  blocks;
 - ``*_sharded``: :func:`jax.jit` of the plain global computation on sharded inputs, where
   the compiler inserts the communication that the collectives spell out.
 
 ``EXAMPLES`` lists them, for the pages, the tests and the ``parallel`` suite.
 
-Every example runs on any number of devices, one included (each takes one row, or one block
-of rows, per device):
+Each per-device function takes a *block*, its device's rows, and reduces the block's own rows
+before the collective combines the devices: so every form gives the same answer with one row
+per device or several. Every example runs on any number of devices, one included, on any batch
+whose rows divide evenly over them:
 
 >>> import jax, jax.numpy as jnp
 >>> n = jax.device_count()
->>> x = jnp.arange(1.0, n + 1.0).reshape(n, 1)
+>>> x = jnp.arange(1.0, 2 * n + 1.0).reshape(2 * n, 1)  # two rows per device
 >>> mesh = device_mesh()
 >>> float(psum_pmap(x).sum())  # each row's share of the total
 1.0
@@ -39,6 +44,7 @@ from jax.sharding import PartitionSpec as P
 __all__ = [
     "AXIS",
     "EXAMPLES",
+    "ROWS_PER_DEVICE",
     "Example",
     "Params",
     "all_gather_pmap",
@@ -97,81 +103,122 @@ def _per_device(x: Array, n: int) -> Array:
     return x.reshape(n, x.shape[0] // n, *x.shape[1:])
 
 
+def _joined(x: Array) -> Array:
+    """pmap's output ``(n, k, ...)`` back to the global ``(n*k, ...)``."""
+    return x.reshape(x.shape[0] * x.shape[1], *x.shape[2:])
+
+
+def _blocks_pmap(per_device: Callable[[Array], Array], x: Array) -> Array:
+    """``per_device`` under pmap on blocks of rows: the batch reshaped to ``(devices, rows, ...)``."""
+    n = jax.local_device_count()
+    return _joined(jax.pmap(per_device, axis_name=AXIS)(_per_device(x, n)))
+
+
+def _blocks_shard_map(per_device: Callable[[Array], Array], x: Array, mesh: Mesh) -> Array:
+    """``per_device`` under shard_map: each device's block of rows, the leading axis kept."""
+    mapped = jax.shard_map(per_device, mesh=mesh, in_specs=P(AXIS), out_specs=P(AXIS))
+    return mapped(spread(x, mesh))
+
+
+# Each per-device function below takes a *block*: the device's rows, ``(k, ...)``. A collective
+# combines whole blocks element by element (``lax.psum`` of a ``(k, 3)`` block adds the blocks,
+# row 0 to row 0), so a reduction over the batch reduces the block's own rows first, then
+# combines the per-device results. With one row per device both orders give the same answer;
+# with several only this one does.
+
+
 # --- psum: divide by the total over devices ----------------------------------------------
-def _share(x: Array) -> Array:
-    return x / lax.psum(x, AXIS)
+def _share(block: Array) -> Array:
+    """Each row's share of the column totals: the block's column sums, then their psum."""
+    return block / lax.psum(block.sum(axis=0, keepdims=True), AXIS)
+
+
+def _shares(a: Array) -> Array:
+    return a / a.sum(axis=0, keepdims=True)
 
 
 def psum_pmap(x: Array) -> Array:
-    """Each row's share of the column totals, one row per device."""
-    return jax.pmap(_share, axis_name=AXIS)(x)
+    """Each row's share of the column totals, a block of rows per device."""
+    return _blocks_pmap(_share, x)
 
 
 def psum_shard_map(x: Array, mesh: Mesh) -> Array:
-    """The same per-device code, on blocks of rows."""
-    return jax.shard_map(_share, mesh=mesh, in_specs=P(AXIS), out_specs=P(AXIS))(spread(x, mesh))
+    """The same per-device code, on the same blocks of rows."""
+    return _blocks_shard_map(_share, x, mesh)
 
 
 def psum_sharded(x: Array, mesh: Mesh) -> Array:
     """The global computation; the compiler adds the all-reduce."""
-    return jax.jit(lambda a: a / a.sum(axis=0, keepdims=True))(spread(x, mesh))
+    return jax.jit(_shares)(spread(x, mesh))
 
 
 # --- pmean: subtract the mean over devices -----------------------------------------------
-def _centre(x: Array) -> Array:
-    return x - lax.pmean(x, AXIS)
+def _centre(block: Array) -> Array:
+    """Each row minus the mean row: the block's mean, then the mean of those over devices.
+
+    A mean of block means is the mean of all rows because every block has as many rows.
+    """
+    return block - lax.pmean(block.mean(axis=0, keepdims=True), AXIS)
+
+
+def _centred(a: Array) -> Array:
+    return a - a.mean(axis=0, keepdims=True)
 
 
 def pmean_pmap(x: Array) -> Array:
     """Each row minus the mean row."""
-    return jax.pmap(_centre, axis_name=AXIS)(x)
+    return _blocks_pmap(_centre, x)
 
 
 def pmean_shard_map(x: Array, mesh: Mesh) -> Array:
-    """The same per-device code, on blocks of rows."""
-    return jax.shard_map(_centre, mesh=mesh, in_specs=P(AXIS), out_specs=P(AXIS))(spread(x, mesh))
+    """The same per-device code, on the same blocks of rows."""
+    return _blocks_shard_map(_centre, x, mesh)
 
 
 def pmean_sharded(x: Array, mesh: Mesh) -> Array:
     """The global computation."""
-    return jax.jit(lambda a: a - a.mean(axis=0, keepdims=True))(spread(x, mesh))
+    return jax.jit(_centred)(spread(x, mesh))
 
 
 # --- pmax: scale by the maximum over devices ---------------------------------------------
-def _scale(x: Array) -> Array:
-    return x / lax.pmax(x, AXIS)
+def _scale(block: Array) -> Array:
+    """Each row divided by the column maxima: the block's maxima, then their pmax."""
+    return block / lax.pmax(block.max(axis=0, keepdims=True), AXIS)
+
+
+def _scaled(a: Array) -> Array:
+    return a / a.max(axis=0, keepdims=True)
 
 
 def pmax_pmap(x: Array) -> Array:
     """Each row divided by the column maxima."""
-    return jax.pmap(_scale, axis_name=AXIS)(x)
+    return _blocks_pmap(_scale, x)
 
 
 def pmax_shard_map(x: Array, mesh: Mesh) -> Array:
-    """The same per-device code, on blocks of rows."""
-    return jax.shard_map(_scale, mesh=mesh, in_specs=P(AXIS), out_specs=P(AXIS))(spread(x, mesh))
+    """The same per-device code, on the same blocks of rows."""
+    return _blocks_shard_map(_scale, x, mesh)
 
 
 def pmax_sharded(x: Array, mesh: Mesh) -> Array:
     """The global computation."""
-    return jax.jit(lambda a: a / a.max(axis=0, keepdims=True))(spread(x, mesh))
+    return jax.jit(_scaled)(spread(x, mesh))
 
 
 # --- all_gather: every device receives every row -----------------------------------------
+def _gather(block: Array) -> Array:
+    """Every device's block, concatenated (``tiled``): the whole batch, as one entry."""
+    return lax.all_gather(block, AXIS, tiled=True)[None]
+
+
 def all_gather_pmap(x: Array) -> Array:
     """``out[d]`` is the whole of ``x``, as device ``d`` holds it."""
-    return jax.pmap(lambda row: lax.all_gather(row, AXIS), axis_name=AXIS)(x)
+    return _blocks_pmap(_gather, x)
 
 
 def all_gather_shard_map(x: Array, mesh: Mesh) -> Array:
-    """A block ``(1, ...)`` gathers to ``(1, n, ...)``: a new axis after the device axis."""
-    gather = jax.shard_map(
-        lambda block: lax.all_gather(block, AXIS, axis=1),
-        mesh=mesh,
-        in_specs=P(AXIS),
-        out_specs=P(AXIS),
-    )
-    return gather(spread(x, mesh))
+    """The same per-device code: each device's entry is the whole batch."""
+    return _blocks_shard_map(_gather, x, mesh)
 
 
 def all_gather_sharded(x: Array, mesh: Mesh) -> Array:
@@ -184,20 +231,21 @@ def all_gather_sharded(x: Array, mesh: Mesh) -> Array:
     return copies(spread(x, mesh))
 
 
-# --- ppermute: pass each row to the next device, around a ring ---------------------------
-def _ring(x: Array) -> Array:
+# --- ppermute: pass each block to the next device, around a ring -------------------------
+def _ring(block: Array) -> Array:
+    """Device ``d``'s block moves to device ``d + 1`` (the last one's to device 0)."""
     n = lax.axis_size(AXIS)
-    return lax.ppermute(x, AXIS, perm=[(i, (i + 1) % n) for i in range(n)])
+    return lax.ppermute(block, AXIS, perm=[(i, (i + 1) % n) for i in range(n)])
 
 
 def ppermute_pmap(x: Array) -> Array:
-    """Device ``d``'s row moves to device ``d + 1`` (the last one's to device 0)."""
-    return jax.pmap(_ring, axis_name=AXIS)(x)
+    """Each device's rows move to the next device."""
+    return _blocks_pmap(_ring, x)
 
 
 def ppermute_shard_map(x: Array, mesh: Mesh) -> Array:
     """The same per-device code: each block moves to the next device."""
-    return jax.shard_map(_ring, mesh=mesh, in_specs=P(AXIS), out_specs=P(AXIS))(spread(x, mesh))
+    return _blocks_shard_map(_ring, x, mesh)
 
 
 def ppermute_sharded(x: Array, mesh: Mesh) -> Array:
@@ -302,26 +350,46 @@ def vmap_sharded(params: Params, xs: Array, mesh: Mesh) -> Array:
 
 
 # --- the examples, for pages, tests and the suite ---------------------------------------
+ROWS_PER_DEVICE = (1, 2, 3)
+"""The block sizes every example is checked at. One row per device, as pmap's own examples
+have, and several, where a collective that combined blocks without reducing them first would
+give another answer."""
+
+
 @dataclass(frozen=True)
 class Example:
-    """One example in its three forms, with inputs to run it on."""
+    """One example in its three forms, with inputs to run it on and a one-device reference."""
 
     name: str
     pmap: Callable[..., Any]
     shard_map: Callable[..., Any]
     sharded: Callable[..., Any]
-    inputs: Callable[[int], tuple[Any, ...]]
-    """Arguments for ``n`` devices (the mesh is appended for the shard_map and jit forms)."""
+    inputs: Callable[..., tuple[Any, ...]]
+    """Arguments for ``n`` devices, and optionally the rows per device (the mesh is appended
+    for the shard_map and jit forms)."""
+    one_device: Callable[..., Any]
+    """The same computation on the whole batch on one device, called as ``one_device(n, *args)``."""
 
-    def run(self, mesh: Mesh) -> tuple[Any, Any, Any]:
+    def run(self, mesh: Mesh, per_device: int | None = None) -> tuple[Any, Any, Any]:
         """The three forms' results on ``mesh`` (pmap uses the same number of devices)."""
-        args = self.inputs(mesh.shape[AXIS])
+        args = self.arguments(mesh, per_device)
         return self.pmap(*args), self.shard_map(*args, mesh), self.sharded(*args, mesh)
 
+    def arguments(self, mesh: Mesh, per_device: int | None = None) -> tuple[Any, ...]:
+        """The inputs for ``mesh``, with ``per_device`` rows per device (default: the example's)."""
+        n = mesh.shape[AXIS]
+        return self.inputs(n) if per_device is None else self.inputs(n, per_device)
 
-def _rows(n: int) -> tuple[Array]:
-    """One row of positive values per device: ``(n, 3)``."""
-    return (jnp.arange(1.0, 3 * n + 1.0).reshape(n, 3) ** 1.5,)
+    def reference(self, mesh: Mesh, per_device: int | None = None) -> Any:
+        """:attr:`one_device` on :meth:`arguments`, every input on the first device."""
+        args = jax.device_put(self.arguments(mesh, per_device), jax.devices()[0])
+        return self.one_device(mesh.shape[AXIS], *args)
+
+
+def _rows(n: int, per_device: int = 1) -> tuple[Array]:
+    """``per_device`` rows of positive values per device: ``(n * per_device, 3)``, of order 1."""
+    rows = n * per_device
+    return ((jnp.arange(1.0, 3 * rows + 1.0).reshape(rows, 3) / (3 * rows)) ** 1.5,)
 
 
 def _model(n: int, per_device: int = 4) -> tuple[Params, Array, Array]:
@@ -332,14 +400,43 @@ def _model(n: int, per_device: int = 4) -> tuple[Params, Array, Array]:
     return params, xs, ys
 
 
+def _on_one_device(f: Callable[[Array], Array]) -> Callable[..., Any]:
+    return lambda _n, a: jax.jit(f)(a)
+
+
+def _rolled(n: int, a: Array) -> Array:
+    return jnp.roll(a, a.shape[0] // n, axis=0)
+
+
 EXAMPLES: tuple[Example, ...] = (
-    Example("psum", psum_pmap, psum_shard_map, psum_sharded, _rows),
-    Example("pmean", pmean_pmap, pmean_shard_map, pmean_sharded, _rows),
-    Example("pmax", pmax_pmap, pmax_shard_map, pmax_sharded, _rows),
-    Example("all_gather", all_gather_pmap, all_gather_shard_map, all_gather_sharded, _rows),
-    Example("ppermute", ppermute_pmap, ppermute_shard_map, ppermute_sharded, _rows),
-    Example("train_step", train_step_pmap, train_step_shard_map, train_step_sharded, _model),
-    Example("vmap", vmap_in_pmap, vmap_in_shard_map, vmap_sharded, lambda n: _model(n)[:2]),
+    Example("psum", psum_pmap, psum_shard_map, psum_sharded, _rows, _on_one_device(_shares)),
+    Example("pmean", pmean_pmap, pmean_shard_map, pmean_sharded, _rows, _on_one_device(_centred)),
+    Example("pmax", pmax_pmap, pmax_shard_map, pmax_sharded, _rows, _on_one_device(_scaled)),
+    Example(
+        "all_gather",
+        all_gather_pmap,
+        all_gather_shard_map,
+        all_gather_sharded,
+        _rows,
+        lambda n, a: jnp.broadcast_to(a, (n, *a.shape)),
+    ),
+    Example("ppermute", ppermute_pmap, ppermute_shard_map, ppermute_sharded, _rows, _rolled),
+    Example(
+        "train_step",
+        train_step_pmap,
+        train_step_shard_map,
+        train_step_sharded,
+        _model,
+        lambda _n, *args: jax.jit(sgd_step)(*args),
+    ),
+    Example(
+        "vmap",
+        vmap_in_pmap,
+        vmap_in_shard_map,
+        vmap_sharded,
+        lambda n, per_device=4: _model(n, per_device)[:2],
+        lambda _n, params, xs: jax.jit(jax.vmap(_one_example, in_axes=(None, 0)))(params, xs),
+    ),
 )
 
 

@@ -130,10 +130,10 @@ class StepProfile:
     """The rest of the step in µs, for Python and for JAX's work before and after each launch,
     and for waiting: on a CPU, a launch hands a large program to XLA's threads and returns."""
     running_us: float
-    """Time in µs during which some compiled program ran: a launch on the step's thread, or any
-    work on XLA's other threads (the union of both, so no time counts twice)."""
+    """How long, in µs, some compiled program ran (a launch on the step's thread, or any work
+    on XLA's other threads; their union, so no time counts twice)."""
     host_us: float
-    """The rest of the step in µs: the host alone, with no compiled program running."""
+    """How long, in µs, the host ran alone in the step, with no compiled program running."""
 
 
 def _host(spans: Sequence[Span], step: Span, starts: str) -> list[Span]:

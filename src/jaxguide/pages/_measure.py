@@ -19,6 +19,7 @@ from jaxguide.bench import (
     guarded_group,
     page_profile,
     time_calls,
+    watch_load,
 )
 from jaxguide.claims import CLAIMS, verify
 from jaxguide.pages._measurements import MEASUREMENTS, PageMeasurement
@@ -80,7 +81,8 @@ def measure(
             for variant, (fn, args) in calls.items()
         )
 
-    records = guarded_group(benchmark, list(calls), where, take, profile.point_timeout_s)
+    with watch_load() as watch:
+        records = guarded_group(benchmark, list(calls), where, take, profile.point_timeout_s)
     results = Results(
         suite=name,
         suite_version=declared.version,
@@ -88,6 +90,7 @@ def measure(
         environment=describe_environment(),
         method=profile.method,
         records=records,
+        load=watch.load,
     )
     folder = os.environ.get(SHARED_RESULTS_ENV)
     if folder:

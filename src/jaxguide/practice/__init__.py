@@ -7,7 +7,7 @@ then returns a :class:`Report` naming the first mistake it finds, or what passed
 >>> import jax
 >>> from jaxguide.practice import check_per_example_grads, loss
 >>> check_per_example_grads(jax.vmap(jax.grad(loss)))
-✗ per_example_grads: raised ValueError: vmap was requested to map its argument along axis 0, ...
+✗ per_example_grads: raised ValueError: vmap was requested to map its argument along axis 0, ... give them in_axes None ...
 >>> check_per_example_grads(jax.vmap(jax.grad(loss), in_axes=(None, 0, 0)))
 ✓ per_example_grads matches a loop of jax.grad(loss) on 3 random batches ...
 """
@@ -30,12 +30,13 @@ from jaxguide.practice._models import (
     soft_nearest,
 )
 from jaxguide.practice._per_example import check_per_example_grads
-from jaxguide.practice._report import Report
+from jaxguide.practice._report import DEADLINE_S, Report, mistakes_table, recognised_mistakes
 from jaxguide.practice._scan import check_batched_rnn, check_rnn
 from jaxguide.practice._static import check_smooth
 from jaxguide.practice._train_step import check_train_step
 
 __all__ = [
+    "DEADLINE_S",
     "MEMORY_BUDGET",
     "Report",
     "batch_loss",
@@ -53,7 +54,9 @@ __all__ = [
     "init_mlp",
     "init_rnn",
     "loss",
+    "mistakes_table",
     "predict",
+    "recognised_mistakes",
     "rnn_cell",
     "sgd_step",
     "smooth_step",

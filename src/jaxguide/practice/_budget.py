@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import jax
 import numpy as np
 
-from jaxguide.practice._jaxpr import equation_counts, grows_with
-from jaxguide.practice._report import Mistake, call, checker
+from jaxguide.practice._jaxpr import equation_counts, grows_with, shapes
+from jaxguide.practice._report import Fitted, Hint, Mistake, Wrong, call, checker, identify
 from jaxguide.practice._trees import compare
 
 __all__ = ["MEMORY_BUDGET", "check_soft_nearest_batch"]
@@ -18,10 +19,22 @@ MEMORY_BUDGET = 2**20
 """The budget, in bytes of XLA's temporary memory, for 2048 queries against 1024 keys."""
 QUERIES, KEYS, FEATURES = 2048, 1024, 8
 SMALL = ((300, 50), (5, 20))  # (queries, keys) for the values; 300 is a multiple of few chunks
-HINTS = {
-    "reshape": "the number of queries need not be a multiple of your chunk size: "
-    "lax.map(..., batch_size=...) finishes with a smaller chunk",
-}
+
+
+def _not_a_multiple(_error: BaseException, text: str) -> str | None:
+    """The queries, (n, features), reshaped into (chunks, chunk, features), n not a multiple."""
+    pattern = rf"cannot reshape array of shape \((\d+), {FEATURES}\).* into shape \(-?\d+, (\d+), {FEATURES}\)"
+    found = re.search(pattern, text)
+    if found and int(found.group(1)) in {q for q, _ in SMALL}:
+        return (
+            f"the number of queries, here {found.group(1)}, need not be a multiple of your "
+            f"chunk size, {found.group(2)}: lax.map(..., batch_size=...) finishes with a "
+            "smaller chunk"
+        )
+    return None
+
+
+HINTS = (Hint("the queries reshaped into whole chunks", _not_a_multiple),)
 
 
 def _reference(queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -31,7 +44,42 @@ def _reference(queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return out
 
 
-@checker("soft_nearest_batch")
+def _dropped(queries: np.ndarray, keys: np.ndarray, *, got: Any) -> Fitted | None:
+    rows = np.shape(got)[0] if np.ndim(got) == 2 else None
+    if rows is None or not 0 < rows < len(queries):
+        return None
+    return Fitted(_reference(queries, keys)[:rows], f"({len(queries) - rows} of them missing)")
+
+
+WRONGS = (
+    Wrong(
+        "the last, smaller chunk dropped",
+        "the first queries' results alone, the last partial chunk dropped",
+        _dropped,
+        "lax.map(..., batch_size=...) finishes with a smaller chunk",
+        fit=True,
+    ),
+    Wrong(
+        "queries and keys swapped",
+        "the result for every key against the queries (queries and keys swapped)",
+        lambda qs, ks: _reference(ks, qs),
+        "soft_nearest(query, keys) takes one query and every key",
+    ),
+)
+STRUCTURE = (
+    "every query's distances at once",
+    "chunks too large for the budget",
+    "a Python loop over chunks",
+)
+
+
+def _largest(fn: Callable[..., Any], *args: Any) -> tuple[int, ...]:
+    """The shape of the largest intermediate in ``fn``'s jaxpr that holds one value per key."""
+    held = [s for s in shapes(fn, *args) if KEYS in s]
+    return max(held, key=lambda s: int(np.prod(s)), default=())
+
+
+@checker("soft_nearest_batch", (*WRONGS, *HINTS, *STRUCTURE))
 def check_soft_nearest_batch(fn: Callable[..., Any], budget_bytes: int = MEMORY_BUDGET) -> str:
     """Check ``fn(queries, keys)``: :func:`soft_nearest` for every query, within a memory budget.
 
@@ -51,17 +99,20 @@ def check_soft_nearest_batch(fn: Callable[..., Any], budget_bytes: int = MEMORY_
     for queries, keys in SMALL:
         qs = rng.standard_normal((queries, FEATURES), dtype=np.float32)
         ks = rng.standard_normal((keys, FEATURES), dtype=np.float32)
-        compare(
-            call(fn, qs, ks, hints=HINTS, jit=True),
-            _reference(qs, ks),
-            what="the output",
-            axes=("query",),
-        )
+        got = call(fn, qs, ks, hints=HINTS, jit=True)
+        expected = _reference(qs, ks)
+        identify(got, expected, WRONGS, (qs, ks), what="soft_nearest of every query")
+        compare(got, expected, what="the output", axes=("query",))
     big = (
         jax.ShapeDtypeStruct((QUERIES, FEATURES), np.float32),  # type: ignore[no-untyped-call]
         jax.ShapeDtypeStruct((KEYS, FEATURES), np.float32),  # type: ignore[no-untyped-call]
     )
-    analysis = call(lambda *a: jax.jit(fn).lower(*a).compile().memory_analysis(), *big, hints=HINTS)
+    analysis = call(
+        lambda *a: jax.jit(fn).lower(*a).compile().memory_analysis(),
+        *big,
+        hints=HINTS,
+        what="compiling your function for the large batch",
+    )
     temp = int(analysis.temp_size_in_bytes)
 
     def zeros(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -69,13 +120,25 @@ def check_soft_nearest_batch(fn: Callable[..., Any], budget_bytes: int = MEMORY_
 
     if temp > budget_bytes:
         small, large = equation_counts(fn, zeros, (QUERIES // 2, QUERIES))
-        why = (
-            f" — its jaxpr grows with the queries ({small} equations for {QUERIES // 2}, "
-            f"{large} for {QUERIES}): a Python loop over chunks is one program to XLA, which "
-            "may keep every chunk's intermediates at once; use lax.map"
-            if large != small
-            else ": compute the queries a chunk at a time"
-        )
+        largest = _largest(fn, *zeros(QUERIES))
+        if large != small:
+            why = (
+                f" — its jaxpr grows with the queries ({small} equations for {QUERIES // 2}, "
+                f"{large} for {QUERIES}): a Python loop over chunks is one program to XLA, which "
+                "may keep every chunk's intermediates at once; use lax.map"
+            )
+        elif QUERIES in largest:
+            why = (
+                f": it makes every query's distances at once (its largest intermediate is "
+                f"{largest}); compute the queries a chunk at a time"
+            )
+        elif largest:
+            why = (
+                f": it computes {largest[0]} queries at a time (its largest intermediate is "
+                f"{largest}), more than the budget holds; use smaller chunks"
+            )
+        else:
+            why = ""
         raise Mistake(
             f"needs {temp:,} bytes of temporary memory for {QUERIES} queries against {KEYS} "
             f"keys, where the budget is {budget_bytes:,}{why}"

@@ -1,16 +1,44 @@
-"""What a checker says: a pass or the first mistake found, in one sentence."""
+"""What a checker says: a pass or the first mistake found, in one sentence.
+
+A checker calls the reader's function through :func:`call` (a deadline, and JAX's errors shown
+whole, with advice only when a :class:`Hint`'s evidence is there), then compares its output
+with the reference through :func:`identify`, which first computes each :class:`Wrong` answer
+learners give on the same inputs and says which one the output equals.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
-from collections.abc import Callable
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ParamSpec
+from typing import Any, NamedTuple, ParamSpec
 
 import jax
+import numpy as np
 
-__all__ = ["Mistake", "Report", "call", "checker"]
+__all__ = [
+    "DEADLINE_S",
+    "Fitted",
+    "Hint",
+    "Mistake",
+    "Report",
+    "Wrong",
+    "call",
+    "checker",
+    "identify",
+    "mistakes_table",
+    "recognised_mistakes",
+]
+
+DEADLINE_S = 30.0
+"""How long one call of the reader's function may take, in seconds, unless a check is told."""
 
 
 @dataclass(frozen=True)
@@ -42,33 +70,123 @@ class Mistake(Exception):
     """Raised inside a checker to stop at the first mistake; the checker reports its message."""
 
 
+class Fitted(NamedTuple):
+    """What a :class:`Wrong` family returns once fitted to the reader's output: its value, and
+    the words that say which member of the family it is (``"with eps 1e-2"``)."""
+
+    value: Any
+    detail: str
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """A mistake learners make, written as the function that makes it.
+
+    ``output(*inputs)`` is what the mistaken answer returns on the check's inputs; with
+    ``fit``, ``output(*inputs, got=...)`` sees the reader's output too, and returns a
+    :class:`Fitted` (the family member nearest it, such as a finite difference's step) or
+    ``None``. ``says`` completes "your output equals …"; ``fix`` says what to do instead.
+    """
+
+    name: str
+    says: str
+    output: Callable[..., Any]
+    fix: str = ""
+    fit: bool = False
+    rtol: float | None = None
+    atol: float | None = None
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Advice for an error, given only when ``evidence(error, text)`` finds what it is about.
+
+    ``text`` is the error's whole message; ``evidence`` returns the advice (it may name what
+    it found) or ``None``.
+    """
+
+    name: str
+    evidence: Callable[[BaseException, str], str | None]
+
+
 P = ParamSpec("P")
 
+_recognised: dict[str, tuple[str, ...]] = {}
+_check_names: dict[str, str] = {}
+_deadline: contextvars.ContextVar[float] = contextvars.ContextVar("deadline", default=DEADLINE_S)
 
-def checker(task: str) -> Callable[[Callable[P, str]], Callable[P, Report]]:
+
+def recognised_mistakes() -> dict[str, tuple[str, ...]]:
+    """Every checker's task, with the mistakes its check names when it sees them.
+
+    >>> import jaxguide.practice
+    >>> "the gradient of f instead of H·v" in recognised_mistakes()["hvp"]
+    True
+    """
+    return dict(_recognised)
+
+
+def mistakes_table() -> str:
+    """A Markdown table of the mistakes each check names, one row per check.
+
+    >>> import jaxguide.practice
+    >>> "| `check_hvp` | 8 | the gradient of f instead of H·v;" in mistakes_table()
+    True
+    """
+    rows = ["| Check | How many | The mistakes it names |", "|---|---|---|"]
+    rows += [
+        f"| `{_check_names[task]}` | {len(named)} | {'; '.join(named)} |"
+        for task, named in _recognised.items()
+    ]
+    return "\n".join(rows)
+
+
+def checker(
+    task: str, mistakes: Sequence[Wrong | Hint | str] = ()
+) -> Callable[[Callable[P, str]], Callable[P, Report]]:
     """Make a checker for the function the practical calls ``task``.
 
     The decorated ``run`` returns the sentence that says what passed, or raises
-    :class:`Mistake`; the checker reports ``"<task>: <the mistake>"``.
+    :class:`Mistake`; the checker reports ``"<task>: <the mistake>"``. ``mistakes`` lists what
+    the check names when it sees it (for :func:`recognised_mistakes`). The checker takes a keyword
+    ``deadline``: the seconds each call of the reader's function may take.
     """
+    names = tuple(m if isinstance(m, str) else m.name for m in mistakes)
+    _recognised[task] = tuple(dict.fromkeys(names))
 
     def decorate(run: Callable[P, str]) -> Callable[P, Report]:
+        _check_names[task] = run.__name__
+
         @functools.wraps(run)
         def check(*args: P.args, **kwargs: P.kwargs) -> Report:
+            seconds = kwargs.pop("deadline", None)
+            token = _deadline.set(DEADLINE_S if seconds is None else float(seconds))  # type: ignore[arg-type]
             try:
                 return Report(passed=True, message=run(*args, **kwargs))
             except Mistake as mistake:
                 return Report(passed=False, message=f"{task}: {mistake}")
+            finally:
+                _deadline.reset(token)
 
         # Document (and introspect) the checker as what it is: it returns a Report.
-        check.__signature__ = inspect.signature(run).replace(  # type: ignore[attr-defined]
-            return_annotation="Report"
+        signature = inspect.signature(run)
+        deadline = inspect.Parameter(
+            "deadline", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="float | None"
         )
-        check.__annotations__ = {**run.__annotations__, "return": "Report"}
+        check.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*signature.parameters.values(), deadline], return_annotation="Report"
+        )
+        check.__annotations__ = {
+            **run.__annotations__,
+            "deadline": "float | None",
+            "return": "Report",
+        }
         return check
 
     return decorate
 
+
+# --- calling the reader's function --------------------------------------------------------
 
 # Errors of code that runs eagerly but not under jit: such a function is called eagerly.
 _NOT_JITTABLE = (
@@ -78,18 +196,135 @@ _NOT_JITTABLE = (
     jax.errors.TracerIntegerConversionError,
 )
 
+TRACER_HINTS = (
+    Hint(
+        "a Python if or while on a traced value",
+        lambda e, _: (
+            "a Python if, while or bool() needs a concrete value, which a traced array "
+            "is not: use jnp.where or lax.cond, or make that argument static"
+            if isinstance(e, jax.errors.TracerBoolConversionError)
+            else None
+        ),
+    ),
+    Hint(
+        "a traced value where Python needs a concrete one",
+        lambda e, _: (
+            "a traced value was used where a concrete one is needed (a shape, a range, "
+            "an index): compute it from shapes, or make that argument static"
+            if isinstance(e, jax.errors.ConcretizationTypeError)
+            and not isinstance(e, jax.errors.TracerBoolConversionError)
+            else None
+        ),
+    ),
+    Hint(
+        "a traced value kept after its transformation",
+        lambda e, _: (
+            "a traced value outlived the transformation that made it (kept in a "
+            "global, a list or an attribute): return it instead"
+            if isinstance(e, jax.errors.UnexpectedTracerError)
+            else None
+        ),
+    ),
+)
+
+
+class _Late(BaseException):
+    """Raised in the main thread by the alarm: a BaseException, so ``except Exception`` in the
+    reader's own code does not swallow it."""
+
+
+@contextmanager
+def _limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` with :class:`_Late` (main thread, with SIGALRM)."""
+    previous = signal.signal(signal.SIGALRM, _raise_late)
+    start = time.monotonic()
+    pending, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # even if the alarm went off on the way out
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+        if pending:  # someone else's alarm (a test runner's timeout): set it going again
+            signal.setitimer(signal.ITIMER_REAL, max(pending - (time.monotonic() - start), 1e-3))
+
+
+def _raise_late(_signum: int, _frame: Any) -> None:
+    raise _Late
+
+
+_in_call = threading.local()
+
+
+def _run(fn: Callable[..., Any], args: tuple[Any, ...], seconds: float) -> Any:
+    """``fn(*args)``, or :class:`_Late` once ``seconds`` have passed.
+
+    In the main thread an alarm interrupts the call itself, so a loop that never ends stops
+    and the notebook's kernel is left as it was. Elsewhere (no signals there) the call runs in
+    a daemon thread that is abandoned when late: the check returns, the thread runs on.
+    """
+    if getattr(_in_call, "active", False):
+        return fn(*args)  # a call within a call: the outer deadline covers it
+    _in_call.active = True
+    try:
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM"):
+            with _limit(seconds):
+                return fn(*args)
+        box: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                box["value"] = fn(*args)
+            except BaseException as error:  # noqa: BLE001 (handed to the caller's thread)
+                box["error"] = error
+
+        thread = threading.Thread(target=target, daemon=True, name="jaxguide-practice-call")
+        thread.start()
+        thread.join(seconds)
+        if thread.is_alive():
+            raise _Late
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+    finally:
+        _in_call.active = False
+
+
+def message(error: BaseException) -> str:
+    """An exception's whole message on one line, without JAX's links and traceback notes.
+
+    >>> message(ValueError("vmap got inconsistent sizes:\\n  * one axis had size 3;\\n"
+    ...                    "  * one axis had size 8\\nSee https://docs.jax.dev/x"))
+    'vmap got inconsistent sizes: * one axis had size 3; * one axis had size 8'
+    """
+    lines = []
+    for line in str(error).strip().splitlines():
+        if line.startswith(("See https://", "-----", "The stack trace below excludes")):
+            break
+        if line.strip():
+            lines.append(line.strip())
+    return " ".join(lines)
+
 
 def call(
-    fn: Callable[..., Any], *args: Any, hints: dict[str, str] | None = None, jit: bool = False
+    fn: Callable[..., Any],
+    *args: Any,
+    hints: Sequence[Hint] = (),
+    jit: bool = False,
+    what: str = "",
 ) -> Any:
-    """``fn(*args)``, with any exception turned into a :class:`Mistake` that names it.
+    """``fn(*args)`` within the check's deadline, any exception turned into a :class:`Mistake`.
 
-    ``hints`` maps a piece of an exception's text (or its type's name) to advice appended
-    to the message when it matches. With ``jit``, ``fn`` runs as one compiled program
-    (its callable arguments static), which is much cheaper than running a small function
-    operation by operation; a function that cannot be jitted runs as written.
+    The message gives the exception's whole text on one line, then the advice of the first
+    of ``hints`` (and of the common tracer errors' hints) whose evidence is present. With
+    ``jit``, ``fn`` runs as one compiled program (its callable arguments static), which is
+    much cheaper than running a small function operation by operation; a function that cannot
+    be jitted runs as written.
     """
-    try:
+    seconds = _deadline.get()
+
+    def run() -> Any:
         if jit:
             static = tuple(i for i, a in enumerate(args) if callable(a))
             try:
@@ -97,17 +332,110 @@ def call(
             except _NOT_JITTABLE:
                 pass
         return fn(*args)
+
+    try:
+        return _run(run, (), seconds)
+    except _Late:
+        raise Mistake(
+            f"did not finish in {seconds:g} s: {what or _name(fn)} was still running "
+            "(an endless loop, or far more work than the task needs?); a check takes "
+            "deadline=<seconds> for a slow machine"
+        ) from None
     except NotImplementedError:
         raise Mistake("not written yet (it raises NotImplementedError)") from None
     except Exception as error:
-        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        kind = type(error).__name__
-        advice = next(
-            (tip for key, tip in (hints or {}).items() if key in text or key == kind), None
-        )
-        sentence = f"raised {kind}: {_shorten(text)}"
+        text = message(error)
+        advice = next((a for h in (*hints, *TRACER_HINTS) if (a := h.evidence(error, text))), None)
+        sentence = f"raised {type(error).__name__}: {text}"
         raise Mistake(f"{sentence} — {advice}" if advice else sentence) from error
 
 
-def _shorten(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _name(fn: Callable[..., Any]) -> str:
+    name = getattr(fn, "__name__", None)
+    return "your function" if not name or name == "<lambda>" else f"{name}()"
+
+
+def vmapped_axes(text: str) -> list[tuple[int, str]]:
+    """The (axis, argument) pairs a vmap error about mapped sizes names.
+
+    >>> vmapped_axes("vmap got inconsistent sizes for array axes to be mapped: * one axis had "
+    ...   "size 3: axis 1 of argument x of type float32[8,3]; * one axis had size 8: axis 0 "
+    ...   "of argument y of type float32[8]")
+    [(1, 'x'), (0, 'y')]
+    """
+    return [(int(a), n) for a, n in re.findall(r"axis (\d+) of argument (\S+) of type", text)]
+
+
+def rank_zero_mapped(text: str) -> bool:
+    """Whether a vmap error says it was asked to map an axis of a scalar."""
+    return "rank should be at least 1, but is only 0" in text
+
+
+# --- comparing with the mistakes learners make ----------------------------------------------
+
+
+def identify(
+    got: Any,
+    expected: Any,
+    wrongs: Sequence[Wrong],
+    inputs: tuple[Any, ...],
+    *,
+    what: str,
+    rtol: float | None = None,
+    atol: float | None = None,
+) -> None:
+    """Raise a :class:`Mistake` saying which of ``wrongs`` ``got`` equals, with the numbers.
+
+    Nothing happens if ``got`` equals ``expected``, or equals none of the mistakes (the
+    comparison that follows then says what differs and where). A mistake is named only when
+    the reader's output matches it and the mistake is told apart from the right answer on
+    these inputs. ``what`` names the right answer (``"the product H·v"``).
+    """
+    from jaxguide.practice._trees import (  # noqa: PLC0415 (_trees imports this module)
+        ATOL,
+        RTOL,
+        close,
+        conform,
+        evidence,
+        lower_precision,
+    )
+
+    rtol, atol = (RTOL if rtol is None else rtol), (ATOL if atol is None else atol)
+    got = conform(got, expected)
+    if close(got, expected, rtol, atol) or lower_precision(got, expected):
+        return
+    found: list[tuple[float, Wrong, Any, str]] = []
+    for wrong in wrongs:
+        try:
+            out = wrong.output(*inputs, got=got) if wrong.fit else wrong.output(*inputs)
+        except Exception:  # noqa: BLE001, S112 (a mistake that cannot be made on these inputs)
+            continue
+        detail = ""
+        if isinstance(out, Fitted):
+            out, detail = out.value, out.detail
+        if out is None:
+            continue
+        w_rtol = rtol if wrong.rtol is None else wrong.rtol
+        w_atol = atol if wrong.atol is None else wrong.atol
+        if close(out, expected, rtol, atol) or not close(got, out, w_rtol, w_atol):
+            continue
+        found.append((_distance(got, out), wrong, out, detail))
+    if found:
+        _, wrong, out, detail = min(found, key=lambda f: f[0])
+        says = f"{wrong.says} {detail}".strip()
+        fix = f" — {wrong.fix}" if wrong.fix else ""
+        raise Mistake(f"your output equals {says}, not {what} ({evidence(got, expected)}){fix}")
+
+
+def _distance(got: Any, out: Any) -> float:
+    try:
+        return max(
+            (
+                float(np.max(np.abs(np.asarray(g, np.float64) - np.asarray(o, np.float64))))
+                for g, o in zip(jax.tree.leaves(got), jax.tree.leaves(out), strict=True)
+                if np.size(g)
+            ),
+            default=0.0,
+        )
+    except (TypeError, ValueError):
+        return float("inf")

@@ -10,20 +10,27 @@ import numpy as np
 
 from jaxguide.practice._jaxpr import primitive_counts
 from jaxguide.practice._models import classify_loss, init_mlp
-from jaxguide.practice._report import Mistake, call, checker
-from jaxguide.practice._trees import close, compare
+from jaxguide.practice._report import Fitted, Hint, Mistake, Wrong, call, checker, identify
+from jaxguide.practice._trees import compare
 
 __all__ = ["check_train_step"]
 
 FEATURES = 3
 BATCH, RATES = 12, (0.1, 0.5, 0.05)  # one batch size: the trials differ in data and rate
-HINTS = {
-    "scalar-output": "classify_loss returns (loss, accuracy): value_and_grad needs has_aux=True "
-    "to differentiate the loss and pass the accuracy through",
-}
-
+HINTS = (
+    Hint(
+        "value_and_grad without has_aux",
+        lambda _e, t: (
+            "classify_loss returns (loss, accuracy): value_and_grad needs has_aux=True "
+            "to differentiate the loss and pass the accuracy through"
+            if "Gradient only defined for scalar-output functions" in t and "Output was (" in t
+            else None
+        ),
+    ),
+)
 
 _loss_only = jax.jit(lambda params, xs, ys: classify_loss(params, xs, ys)[0])
+_value_and_grad = jax.jit(jax.value_and_grad(classify_loss, has_aux=True))
 
 
 def _step(params: dict[str, Any], grads: dict[str, Any], scale: float) -> dict[str, Any]:
@@ -31,7 +38,120 @@ def _step(params: dict[str, Any], grads: dict[str, Any], scale: float) -> dict[s
     return new
 
 
-@checker("train_step")
+def _right(params: Any, xs: Any, ys: Any, lr: float) -> tuple[Any, Any, Any]:
+    (loss, accuracy), grads = _value_and_grad(params, xs, ys)
+    return _step(params, grads, lr), loss, accuracy
+
+
+def _reorder(result: tuple[Any, ...], order: tuple[int, ...]) -> tuple[Any, ...]:
+    return tuple(result[i] for i in order)
+
+
+def _measured_after(new: Any, xs: Any, ys: Any) -> tuple[Any, Any, Any]:
+    loss, accuracy = classify_loss(new, xs, ys)
+    return new, loss, accuracy
+
+
+def _with_new(change: Callable[[Any, Any, float], Any]) -> Callable[..., Any]:
+    """A wrong step: the new parameters made by ``change(params, grads, lr)``, the rest right."""
+
+    def wrong(params: Any, xs: Any, ys: Any, lr: float) -> tuple[Any, Any, Any]:
+        (loss, accuracy), grads = _value_and_grad(params, xs, ys)
+        return change(params, grads, lr), loss, accuracy
+
+    return wrong
+
+
+def _weight_decay(params: Any, xs: Any, ys: Any, lr: float, *, got: Any) -> Fitted | None:
+    """A step with weight decay: p - lr * (g + decay * p), the decay fitted to the output."""
+    (loss, accuracy), grads = _value_and_grad(params, xs, ys)
+    if not (isinstance(got, tuple) and len(got) == 3 and isinstance(got[0], dict)):
+        return None
+    right = _step(params, grads, lr)
+    try:
+        shrink = np.concatenate([np.ravel(lr * np.asarray(params[k])) for k in sorted(params)])
+        excess = np.concatenate(
+            [np.ravel(np.asarray(right[k]) - np.asarray(got[0][k])) for k in sorted(params)]
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    decay = float(shrink @ excess / (shrink @ shrink))
+    if decay <= 0:
+        return None
+    new = jax.tree.map(lambda p, g: p - lr * (g + decay * p), params, grads)
+    return Fitted((new, loss, accuracy), f"(a decay of {decay:.2g})")
+
+
+WRONGS = (
+    Wrong(
+        "loss and accuracy swapped",
+        "(new_params, accuracy, loss), loss and accuracy swapped",
+        lambda p, xs, ys, lr: _reorder(_right(p, xs, ys, lr), (0, 2, 1)),
+        "return (new_params, loss, accuracy)",
+    ),
+    Wrong(
+        "the loss after the step",
+        "the step with the loss and accuracy after it",
+        lambda p, xs, ys, lr: _measured_after(_right(p, xs, ys, lr)[0], xs, ys),
+        "return them at the parameters passed in",
+    ),
+    Wrong(
+        "the parameters not moved",
+        "the parameters passed in, unchanged",
+        _with_new(lambda p, _g, _lr: p),
+        "return params - lr * grads",
+    ),
+    Wrong(
+        "the step uphill",
+        "a step uphill, params + lr * grads",
+        _with_new(lambda p, g, lr: _step(p, g, -lr)),
+        "descent subtracts lr * grads from params",
+    ),
+    Wrong(
+        "lr ignored",
+        "a step of the whole gradient, params - grads (lr ignored)",
+        _with_new(lambda p, g, _lr: _step(p, g, 1.0)),
+        "scale the gradient by lr",
+    ),
+    Wrong(
+        "jax.tree.map's arguments swapped",
+        "grads - lr * params: jax.tree.map's arguments swapped",
+        _with_new(lambda p, g, lr: _step(g, p, lr)),
+        "the lambda's first argument comes from the first tree: tree.map(f, params, grads)",
+    ),
+    Wrong(
+        "the gradients returned",
+        "the gradients, where the new parameters belong",
+        _with_new(lambda _p, g, _lr: g),
+        "return params - lr * grads",
+    ),
+    Wrong(
+        "the biases not updated",
+        "a step that moves the weights but not the biases b1 and b2",
+        _with_new(
+            lambda p, g, lr: {k: v if k.startswith("b") else v - lr * g[k] for k, v in p.items()}
+        ),
+        "update every entry of params",
+    ),
+    Wrong(
+        "the weights not updated",
+        "a step that moves the biases but not the weights w1 and w2",
+        _with_new(
+            lambda p, g, lr: {k: v if k.startswith("w") else v - lr * g[k] for k, v in p.items()}
+        ),
+        "update every entry of params",
+    ),
+    Wrong(
+        "weight decay added",
+        "a step with weight decay, params - lr * (grads + decay * params)",
+        _weight_decay,
+        "the task's step is plain gradient descent",
+        fit=True,
+    ),
+)
+
+
+@checker("train_step", (*WRONGS, *HINTS, "the forward pass run twice"))
 def check_train_step(fn: Callable[..., Any]) -> str:
     """Check ``fn(params, xs, ys, lr)``: one gradient-descent step on :func:`classify_loss`.
 
@@ -46,18 +166,22 @@ def check_train_step(fn: Callable[..., Any]) -> str:
     >>> check_train_step(train_step)
     ✓ ...
     >>> check_train_step(lambda p, xs, ys, lr: (p,) + classify_loss(p, xs, ys))
-    ✗ train_step: the parameters did not move: ...
+    ✗ train_step: your output equals the parameters passed in, unchanged, ...
     """
     rng = np.random.default_rng(4)
-    grad_fn = jax.jit(jax.value_and_grad(classify_loss, has_aux=True))
     for seed, lr in enumerate(RATES):
         params = init_mlp(seed, FEATURES)
         xs = rng.standard_normal((BATCH, FEATURES), dtype=np.float32)
         ys = (rng.random(BATCH) < 0.5).astype(np.float32)
-        (loss, accuracy), grads = grad_fn(params, xs, ys)
         got = call(fn, params, xs, ys, lr, hints=HINTS, jit=True)
-        expected = (_step(params, grads, lr), loss, accuracy)
-        _diagnose(got, expected, params, grads, lr, xs, ys)
+        expected = _right(params, xs, ys, lr)
+        identify(
+            got,
+            expected,
+            WRONGS,
+            (params, xs, ys, lr),
+            what="(params - lr * grads, loss, accuracy)",
+        )
         compare(got, expected, what="(new_params, loss, accuracy)")
     params = init_mlp(0, FEATURES)
     tanhs = primitive_counts(fn, params, np.zeros((4, FEATURES)), np.zeros(4), 0.1)["tanh"]
@@ -71,23 +195,3 @@ def check_train_step(fn: Callable[..., Any]) -> str:
         f"train_step matches a value_and_grad step on {len(RATES)} random batches and "
         "learning rates, and runs the forward pass once (one tanh in its jaxpr)"
     )
-
-
-def _diagnose(
-    got: Any, expected: tuple[Any, ...], params: Any, grads: Any, lr: float, xs: Any, ys: Any
-) -> None:
-    """Name the usual mistakes before the generic comparison reports a number."""
-    if not (isinstance(got, tuple | list) and len(got) == 3):
-        return
-    new, loss, accuracy = got
-    if close(loss, expected[2]) and close(accuracy, expected[1]) and not close(loss, expected[1]):
-        raise Mistake("loss and accuracy are swapped: return (new_params, loss, accuracy)")
-    after = _loss_only(expected[0], xs, ys)
-    if close(loss, after) and not close(loss, expected[1]):
-        raise Mistake("the loss is the loss after the step: return it at the parameters passed in")
-    if close(new, params) and not close(new, expected[0]):
-        raise Mistake("the parameters did not move: return params - lr * grads")
-    if close(new, _step(params, grads, -lr)):
-        raise Mistake("the step went uphill: descent subtracts lr * grads from params")
-    if lr != 1 and close(new, _step(params, grads, 1.0)):
-        raise Mistake("the step ignores lr: it subtracts the whole gradient")

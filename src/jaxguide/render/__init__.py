@@ -23,7 +23,13 @@ from jaxguide.render._charts import (
     variant_style,
 )
 from jaxguide.render._comparison import SAME, comparison_grids, comparison_tables
-from jaxguide.render._figures import comparison_figures, first_calls_ahead, stream_figures
+from jaxguide.render._figures import (
+    comparison_figures,
+    direction_words,
+    first_calls_ahead,
+    stream_figures,
+    verdict_words,
+)
 from jaxguide.render._side_by_side import (
     CodeColumns,
     SideBySide,
@@ -35,6 +41,7 @@ from jaxguide.render._tables import (
     NOISY_SPREAD,
     Table,
     bandwidth_table,
+    busy_warning,
     format_seconds,
     measured_bandwidth,
     measured_table,
@@ -60,6 +67,7 @@ __all__ = [
     "SideBySide",
     "Table",
     "bandwidth_table",
+    "busy_warning",
     "caption",
     "chart_svg",
     "claims_report",
@@ -68,6 +76,7 @@ __all__ = [
     "comparison_grids",
     "comparison_tables",
     "compile_run_chart",
+    "direction_words",
     "first_calls_ahead",
     "format_seconds",
     "measured_bandwidth",
@@ -89,4 +98,5 @@ __all__ = [
     "variant_style",
     "verdict_badge",
     "verdict_table",
+    "verdict_words",
 ]

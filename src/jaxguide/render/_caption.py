@@ -6,7 +6,7 @@ import base64
 import html
 from dataclasses import dataclass
 
-from jaxguide.results import CONFIDENCE, Results
+from jaxguide.results import CONFIDENCE, Load, Results
 
 __all__ = ["Caption", "caption"]
 
@@ -19,6 +19,11 @@ class Caption:
     filename: str
     payload: str
     """The results file's text, offered for download from the caption."""
+
+    @property
+    def busy(self) -> bool:
+        """Whether the machine was busy while the results were measured."""
+        return any(label == "Machine load" and v.startswith("BUSY") for label, v in self.fields)
 
     def text(self) -> str:
         """The caption as plain text, one ``label: value`` per line."""
@@ -35,7 +40,8 @@ class Caption:
             f'href="data:application/json;base64,{data}">Download the results '
             f"({html.escape(self.filename)})</a>"
         )
-        return f'<div class="jg-provenance"><dl>{items}</dl><p>{link}</p></div>'
+        classes = "jg-provenance jg-provenance-busy" if self.busy else "jg-provenance"
+        return f'<div class="{classes}"><dl>{items}</dl><p>{link}</p></div>'
 
     def __repr__(self) -> str:
         return self.text()
@@ -55,10 +61,21 @@ def caption(results: Results, filename: str | None = None) -> Caption:
     XLA flags: ...
     Build: commit ..., ...Z
     Method: suite demo v1, profile quick; first call timed apart; 1 warm-up discarded; 5 repeats of a loop of at least 0.02 s, interleaved across the variants compared; median and IQR; ratios with 95% bootstrap intervals
+
+    Results that say how busy the machine was show it, plainly when it was busy
+    (:class:`~jaxguide.results.Load` says when that is):
+
+    >>> from jaxguide.results import Load
+    >>> busy = r.model_copy(update={"load": Load(cores=2, wall_s=10.0, load_before=3.6,
+    ...                                           load_after=4.2, others_cpu_s=12.0)})
+    >>> print(caption(busy).fields[-1][1])
+    BUSY: other processes took 60% of the 2 cores' time; load average 3.6 before, 4.2 after. Timings may be slower than on a quiet machine.
+    >>> caption(busy).busy
+    True
     """
     env, method = results.environment, results.method
     warmups = f"{method.warmups} warm-up{'s' if method.warmups != 1 else ''} discarded"
-    fields = (
+    fields: tuple[tuple[str, str], ...] = (
         ("Measured on", env.hardware),
         ("Device", f"{env.device_kind} ×{env.device_count}"),
         (
@@ -77,8 +94,24 @@ def caption(results: Results, filename: str | None = None) -> Caption:
             ),
         ),
     )
+    if results.load is not None:
+        fields += (("Machine load", _load_words(results.load)),)
     return Caption(
         fields=fields,
         filename=filename or f"{results.suite}-{env.backend}.json",
         payload=results.to_json(),
     )
+
+
+def _load_words(load: Load) -> str:
+    """How busy the machine was, in a caption's words: ``BUSY: ...`` and what that may mean,
+    or ``quiet: ...``.
+
+    >>> from jaxguide.results import Load
+    >>> _load_words(Load(cores=2, wall_s=10.0, load_before=0.3, load_after=0.9, others_cpu_s=0.4))
+    "quiet: other processes took 2% of the 2 cores' time; load average 0.3 before, 0.9 after"
+    """
+    state, _, said = load.summary().partition(": ")
+    if load.busy:
+        return f"BUSY: {said}. Timings may be slower than on a quiet machine."
+    return f"{state}: {said}"

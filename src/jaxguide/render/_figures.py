@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from jaxguide.claims import FAR_PAST, Verdict
-from jaxguide.results import Results, Timing
+from jaxguide.results import Comparison, Results, Timing
 
-__all__ = ["comparison_figures", "first_calls_ahead", "stream_figures"]
+__all__ = [
+    "comparison_figures",
+    "direction_words",
+    "first_calls_ahead",
+    "stream_figures",
+    "verdict_words",
+]
 
 
 def comparison_figures(verdict: Verdict) -> dict[str, object]:
@@ -73,3 +80,40 @@ def stream_figures(results: Results, verdict: Verdict) -> dict[str, object]:
             else "No size measured here was far enough past the cache to judge the add by"
         ),
     }
+
+
+def direction_words(comparisons: Sequence[Comparison], what: str, than: str) -> str:
+    """How many timing comparisons came out faster, slower or too close to tell, in words a
+    sentence can quote: each ratio is one side's time over ``than``'s, so a whole interval below
+    1 is faster, a whole interval above 1 slower, and one across 1 cannot tell them apart.
+
+    >>> cs = [Comparison(label=f"chunk {n}", ratio=r, low=lo, high=hi, outcome="fails")
+    ...       for n, r, lo, hi in ((16, 0.7, 0.6, 0.8), (64, 0.9, 0.8, 1.1), (128, 1.2, 1.1, 1.3))]
+    >>> direction_words(cs, "chunk sizes", "vmap")
+    '1 of the 3 chunk sizes ran faster than vmap (chunk 16), 1 slower (chunk 128), and 1 could not be told apart from it'
+    """
+    faster = [c.label for c in comparisons if c.high < 1]
+    slower = [c.label for c in comparisons if c.low > 1]
+    unclear = len(comparisons) - len(faster) - len(slower)
+
+    def named(labels: list[str]) -> str:
+        return f" ({', '.join(labels)})" if labels else ""
+
+    return (
+        f"{len(faster)} of the {len(comparisons)} {what} ran faster than {than}{named(faster)}, "
+        f"{len(slower)} slower{named(slower)}, and {unclear} could not be told apart from it"
+    )
+
+
+def verdict_words(verdict: Verdict, holds: str, otherwise: str) -> str:
+    """Words for a sentence that restates a claim elsewhere on its page: ``holds`` where the
+    claim holds, else ``otherwise`` with the verdict itself in parentheses.
+
+    >>> v = Verdict(claim="c", kind="measured", status="inconclusive", backend="cpu",
+    ...             figure="1.05× [0.92, 1.21]")
+    >>> verdict_words(v, "it was as fast", "it may not be as fast")
+    'it may not be as fast (inconclusive on cpu: 1.05× [0.92, 1.21])'
+    >>> verdict_words(v.model_copy(update={"status": "holds"}), "it was as fast", "")
+    'it was as fast'
+    """
+    return holds if verdict.status == "holds" else f"{otherwise} ({verdict.text})"

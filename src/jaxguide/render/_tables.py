@@ -7,12 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from jaxguide.results import NotMeasured, Record, Results, Scalar
+from jaxguide.results import Load, NotMeasured, Record, Results, Scalar
 
 __all__ = [
     "NOISY_SPREAD",
     "Table",
     "bandwidth_table",
+    "busy_warning",
     "format_seconds",
     "measured_bandwidth",
     "measured_table",
@@ -384,6 +385,17 @@ def bandwidth_table(results: Results) -> Table:
     )
 
 
+def busy_warning(load: Load) -> str:
+    """``WARNING: the machine was busy ...`` when it was (the CLI prints it), else empty.
+
+    >>> from jaxguide.results import Load
+    >>> print(busy_warning(Load(cores=2, wall_s=1.0, load_before=3.5, load_after=4.0,
+    ...                         others_cpu_s=1.5)))
+    WARNING: the machine was busy while this was measured (other processes took 75% of the 2 cores' time; load average 3.5 before, 4.0 after): its timings may be slower than on a quiet machine
+    """
+    return f"WARNING: {load.warning()}" if load.busy else ""
+
+
 def report(results: Results, name: str = "") -> str:
     """The terminal report of one results file: provenance, bandwidth, a table per benchmark."""
     env = results.environment
@@ -392,6 +404,8 @@ def report(results: Results, name: str = "") -> str:
         f"== {name or results.suite}: {title}",
         f"   {env.hardware}; jax {env.jax_version}; commit {env.commit}; {env.date}",
     ]
+    if results.load is not None:
+        lines.append(f"   {busy_warning(results.load) or 'machine ' + results.load.summary()}")
     with contextlib.suppress(LookupError):
         lines.append(f"   copy bandwidth: {measured_bandwidth(results) / 1e9:.3g} GB/s")
     for benchmark in dict.fromkeys(r.benchmark for r in results.records):

@@ -6,7 +6,7 @@ import json
 import statistics
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -14,6 +14,7 @@ __all__ = [
     "EXAMPLE_ENVIRONMENT",
     "SCHEMA",
     "Environment",
+    "Load",
     "Memory",
     "Method",
     "NotMeasured",
@@ -31,6 +32,8 @@ SCHEMA = "jaxguide-results/2"
 """The schema a results file declares; a file of any other version is refused, named.
 
 Version 2 keeps every timing's raw per-repeat samples (version 1 kept only their summary).
+A results file may also say how busy the machine was (``load``, a :class:`~jaxguide.results.Load`); files written
+before it was recorded have none, and still load.
 """
 
 Status = Literal["ok", "oom", "timeout", "unsupported", "error"]
@@ -144,6 +147,84 @@ class Record(_Model):
     """Other measured facts, such as a count of jaxpr equations or a maximum difference."""
 
 
+class Load(_Model):
+    """How busy the machine was while a suite or a page measurement ran.
+
+    Timings taken while other processes compete for the cores are slower than on a quiet
+    machine (pyperf warns about a loaded system for the same reason). Recorded around each
+    suite run and each page measurement: the 1-minute load average before and after (where the
+    OS gives one), and, where the OS counts CPU time per state (Linux's ``/proc/stat``), the CPU
+    seconds every other process took meanwhile: the machine's busy time less this process's own.
+
+    The machine counts as busy when other processes took more than ``Load.BUSY_SHARE`` of the
+    CPU time its cores had during the measurement. Where that is not known, when the load
+    average, before or after, was above the number of cores. (Where others' CPU time is known,
+    the load average is reported only: it counts this process's own threads too.)
+
+    >>> quiet = Load(cores=2, wall_s=10.0, load_before=0.4, load_after=1.1, others_cpu_s=0.5)
+    >>> quiet.busy, f"{quiet.others_share:.1%}"
+    (False, '2.5%')
+    >>> busy = Load(cores=2, wall_s=10.0, load_before=3.6, load_after=4.2, others_cpu_s=12.0)
+    >>> busy.busy
+    True
+    >>> print(busy.summary())
+    busy: other processes took 60% of the 2 cores' time; load average 3.6 before, 4.2 after
+    >>> Load(cores=2, wall_s=1.0, load_before=2.5, load_after=None, others_cpu_s=None).busy
+    True
+    """
+
+    BUSY_SHARE: ClassVar[float] = 0.25
+    """Other processes' share of the cores' time above which the machine counts as busy."""
+
+    cores: int
+    wall_s: float
+    """Seconds the measurement took, by the wall clock."""
+    load_before: float | None = None
+    """The 1-minute load average just before (``None`` where the OS gives none)."""
+    load_after: float | None = None
+    others_cpu_s: float | None = None
+    """CPU seconds other processes took during the measurement (``None`` where unknown)."""
+
+    @property
+    def others_share(self) -> float | None:
+        """Other processes' CPU time as a share of what the cores had (0 to 1), if known."""
+        if self.others_cpu_s is None or self.wall_s <= 0 or self.cores < 1:
+            return None
+        return self.others_cpu_s / (self.wall_s * self.cores)
+
+    @property
+    def busy(self) -> bool:
+        """Whether other work on the machine may have slowed the timings (see above)."""
+        share = self.others_share
+        if share is not None:
+            return share > self.BUSY_SHARE
+        loads = [x for x in (self.load_before, self.load_after) if x is not None]
+        return any(x > self.cores for x in loads)
+
+    def summary(self) -> str:
+        """``busy: ...`` or ``quiet: ...``, with what was measured."""
+        said = []
+        if (share := self.others_share) is not None:
+            said.append(f"other processes took {share:.0%} of the {self.cores} cores' time")
+        if self.load_before is not None or self.load_after is not None:
+            before, after = (
+                "unknown" if x is None else f"{x:.1f}" for x in (self.load_before, self.load_after)
+            )
+            said.append(f"load average {before} before, {after} after")
+            if self.others_cpu_s is None:
+                said[-1] += f" ({self.cores} cores)"
+        return f"{'busy' if self.busy else 'quiet'}: {'; '.join(said) or 'not known'}"
+
+    def warning(self) -> str:
+        """A plain warning when the machine was busy; empty when it was not."""
+        if not self.busy:
+            return ""
+        return (
+            f"the machine was busy while this was measured ({self.summary().partition(': ')[2]}):"
+            " its timings may be slower than on a quiet machine"
+        )
+
+
 class Method(_Model):
     """How timings were taken, so a caption can say it."""
 
@@ -169,6 +250,8 @@ class Results(_Model):
     environment: Environment
     method: Method
     records: tuple[Record, ...] = ()
+    load: Load | None = None
+    """How busy the machine was while the records were taken (``None``: not recorded)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

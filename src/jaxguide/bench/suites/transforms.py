@@ -10,8 +10,8 @@ brackets):
   compiling each afresh, several times (its ``timing`` holds seconds per compile);
 - ``recompilation`` [trace-log]: traces counted over calls with new static values, shapes and
   dtypes, beside the count of distinct signatures worked out without JAX;
-- ``value-and-grad`` [value_and_grad, separate, one-jit, jaxpr]: the seed's claim 5, timed and
-  counted in the jaxpr;
+- ``value-and-grad`` [value_and_grad, separate, one-jit, jaxpr]: claim 5 of the vmap course
+  page, timed and counted in the jaxpr;
 - ``jacobian`` [jacfwd, jacrev] with ``shape`` tall or wide;
 - ``vmap-jit`` [jit_vmap, vmap_jit, jaxpr] by ``batch``;
 - ``per-example-grads`` [vmap, loop] by ``batch``.

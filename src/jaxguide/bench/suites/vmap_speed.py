@@ -1,6 +1,6 @@
 """The vmap-speed suite: manual vectorization, vmap, a Python loop and their jitted forms.
 
-Three per-example functions, from memory-bound to compute-bound: the seed's element-wise
+Three per-example functions, from memory-bound to compute-bound: the vmap course page's element-wise
 ``add``; ``where``, a Huber loss written with :func:`jax.lax.cond` per element (and with
 :func:`jax.numpy.where` by hand); ``mlp``, a small per-example two-layer perceptron.
 Each runs as five variants over the profile's batch sizes: ``manual`` (batched by hand),
@@ -53,7 +53,7 @@ Fn = Callable[..., jax.Array]
 
 
 def add(x: jax.Array, y: jax.Array) -> jax.Array:
-    """The seed's example: add two scalars."""
+    """The vmap course page's example: add two scalars."""
     return x + y
 
 
