@@ -309,6 +309,30 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         lambda r: set_ratio(r, "step", "op-by-op", "jit", 3),
         lambda r: set_ratio(r, "step", "op-by-op", "jit", 30),
     ),
+    "vmapped-cond-costs-both-branches": (
+        lambda r: set_ratio(r, "cond", "vmap-expensive", "vmap-cheap", 1.0),
+        lambda r: set_ratio(r, "cond", "vmap-expensive", "vmap-cheap", 3.0),
+    ),
+    "cond-loop-pays-branch-taken": (
+        lambda r: set_ratio(r, "cond", "loop-expensive", "loop-cheap", 3.0),
+        lambda r: set_ratio(r, "cond", "loop-expensive", "loop-cheap", 1.0),
+    ),
+    "scan-grad-memory-linear": (
+        _same,  # no more memory at the longest length than at the shortest bends the slope flat
+        lambda r: scaled_memory(r, "scan-grad", "plain-1024", 1 / 4),
+    ),
+    "checkpoint-cuts-scan-memory": (
+        _same,  # a checkpointed step keeping ten times more at one length cuts too little there
+        lambda r: scaled_memory(r, "scan-grad", "checkpoint-512", 10),
+    ),
+    "scan-unroll-same-values": (
+        _same,
+        lambda r: with_values(r, "scan-unroll", "unroll-8", max_abs_diff=1.0),
+    ),
+    "associative-scan-matches-scan": (
+        _same,
+        lambda r: with_values(r, "prefix-sum", "associative_scan", max_abs_diff=1.0),
+    ),
 }
 
 

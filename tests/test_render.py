@@ -13,6 +13,7 @@ from jaxguide.render import (
     claims_report,
     code_columns,
     comparison_figures,
+    compile_run_chart,
     measured_table,
     memory_chart,
     memory_rows,
@@ -113,6 +114,20 @@ def test_comparison_figures_summarise_a_measured_verdict() -> None:
         len(ratios),
     )
     assert figures["min"] <= figures["median"] <= figures["max"]
+
+
+def test_compile_run_chart_plots_compile_and_median_per_setting() -> None:
+    results = fixture("control-flow-unroll")
+    across = {f"unroll-{k}": k for k in (1, 2, 4, 8, 16)}
+    compile_ax, run_ax = compile_run_chart(results, "scan-unroll", across, "unroll").axes
+    (compiled,) = compile_ax.get_lines()
+    assert list(compiled.get_xdata()) == sorted(across.values())
+    expected = [results.timing("scan-unroll", v).compile_s * 1e3 for v in across]
+    assert list(compiled.get_ydata()) == pytest.approx(expected)
+    medians = run_ax.get_lines()[0].get_ydata()
+    assert list(medians) == pytest.approx(
+        [results.timing("scan-unroll", v).median_s * 1e3 for v in across]
+    )
 
 
 def test_memory_charts_draw_a_line_or_point_per_row() -> None:

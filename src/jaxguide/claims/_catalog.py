@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from jaxguide.claims import (
     _autodiff,
     _compilation,
+    _control_flow,
     _memory,
     _meshes,
     _microbatch,
@@ -44,6 +45,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_compilation.CLAIMS,
         *_meshes.CLAIMS,
         *_profiling.CLAIMS,
+        *_control_flow.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

@@ -1,12 +1,13 @@
 """Reference implementations the pages import: one module per transformation."""
 
-from jaxguide.examples import autodiff, grad, jit, parallel, vmap
+from jaxguide.examples import autodiff, control_flow, grad, jit, parallel, vmap
 from jaxguide.examples._multiprocess import PortInUse, ProcessResult, launch_processes
 
 __all__ = [
     "PortInUse",
     "ProcessResult",
     "autodiff",
+    "control_flow",
     "grad",
     "jit",
     "launch_processes",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from jaxguide.claims._control_flow import SCAN_LENGTHS, UNROLL_FACTORS
 from jaxguide.results import benchmark_variants
 
 __all__ = ["MEASUREMENTS", "PageMeasurement", "declare"]
@@ -70,6 +71,34 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
         ),
         declare("profiling", 2, "performance/profiling", "step/op-by-op", "step/jit"),
         declare("profiling-large", 1, "performance/profiling", "step/op-by-op", "step/jit"),
+        declare(
+            "control-flow-cond",
+            1,
+            "transforms/control-flow",
+            "cond/vmap-cheap",
+            "cond/vmap-expensive",
+            "cond/loop-cheap",
+            "cond/loop-expensive",
+        ),
+        declare(
+            "control-flow-scan",
+            1,
+            "transforms/control-flow",
+            *(f"scan-grad/{kind}-{n}" for kind in ("plain", "checkpoint") for n in SCAN_LENGTHS),
+        ),
+        declare(
+            "control-flow-unroll",
+            1,
+            "transforms/control-flow",
+            *(f"scan-unroll/unroll-{k}" for k in UNROLL_FACTORS),
+        ),
+        declare(
+            "control-flow-prefix",
+            1,
+            "transforms/control-flow",
+            "prefix-sum/scan",
+            "prefix-sum/associative_scan",
+        ),
     )
 )
 """Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""

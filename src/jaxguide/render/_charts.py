@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ __all__ = [
     "CHART_STYLE",
     "VARIANT_COLORS",
     "chart_svg",
+    "compile_run_chart",
     "memory_chart",
     "memory_time_chart",
     "timing_chart",
@@ -243,4 +244,47 @@ def memory_time_chart(results: Results, benchmark: str, title: str = "") -> Any:
             ax.annotate(label, (ms, mib), textcoords="offset points", xytext=(6, 4), fontsize=9)
         ax.set(yscale="log", xlabel="median time (ms)", ylabel="XLA temporary memory (MiB)")
         ax.set_title(title or f"{benchmark}: memory against time{at}")
+    return fig
+
+
+def compile_run_chart(
+    results: Results, benchmark: str, across: Mapping[str, float], xlabel: str, title: str = ""
+) -> Any:
+    """What a compile-time setting trades, in two panels against its value: the first call's XLA
+    compile seconds, and the steady state's median seconds per call (quartiles as error bars).
+
+    ``across`` maps each variant of ``benchmark`` to the value of the setting it was compiled
+    with (``{"unroll-4": 4, ...}``); the x axis is logarithmic, base 2.
+    """
+    import matplotlib.style  # noqa: PLC0415 - only charts need matplotlib
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    points = sorted(
+        (value, results.timing(benchmark, variant)) for variant, value in across.items()
+    )
+    xs = [value for value, _ in points]
+    with matplotlib.style.context(CHART_STYLE):
+        fig = Figure(figsize=(8.0, 3.6), layout="constrained")
+        compile_ax, run_ax = fig.subplots(1, 2)
+        compile_ax.plot(xs, [t.compile_s * 1e3 for _, t in points], **variant_style("jit"))
+        medians = [t.median_s * 1e3 for _, t in points]
+        quartiles = [_quartiles(t) for _, t in points]
+        run_ax.errorbar(
+            xs,
+            medians,
+            yerr=[
+                [m - q1 * 1e3 for m, (q1, _) in zip(medians, quartiles, strict=True)],
+                [q3 * 1e3 - m for m, (_, q3) in zip(medians, quartiles, strict=True)],
+            ],
+            capsize=3,
+            **variant_style("jit"),
+        )
+        for ax, what in ((compile_ax, "XLA compile (ms)"), (run_ax, "median time per call (ms)")):
+            ax.set(xlabel=xlabel, ylabel=what, ylim=(0, None))
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(xs, [f"{x:g}" for x in xs])
+        compile_ax.set_title("Compiled once")
+        run_ax.set_title("Paid on every call")
+        if title:
+            fig.suptitle(title)
     return fig
