@@ -120,6 +120,10 @@ html_theme_options = {
     "use_repository_button": True,
     "use_download_button": True,
     "show_toc_level": 2,
+    # The sidebar lists the sections' pages only; the API reference's parts are listed on its
+    # own page. (A nested level draws the theme's expand toggle, a <summary> with an icon and
+    # no text, which screen readers cannot name: axe's summary-name.)
+    "max_navbar_depth": 1,
     "navbar_persistent": [],  # the sidebar has the search field already
 }
 
