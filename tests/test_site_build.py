@@ -346,7 +346,8 @@ def test_the_cache_reruns_only_what_changed(site: Path, tmp_path: Path) -> None:
     assert (rows["a"]["suite_seconds"], rows["b"]["suite_seconds"]) == (2.5, None)
     assert rows["a"]["budget_s"] == 30.0  # the site's default
 
-    assert build(site).returncode == 0  # nothing changed: nothing executes
+    result = build(site)
+    assert result.returncode == 0, result.stderr  # nothing changed: nothing executes
     assert (runs(a), runs(b)) == (1, 1)
 
     # prose edited on a page whose cell must raise: read from the cache, its error with it
