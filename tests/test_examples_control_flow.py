@@ -15,6 +15,7 @@ from jaxguide.examples.control_flow import (
     cheap,
     expensive,
     fori_power_sum,
+    halve_at_most,
     halve_until_small,
     init_weights,
     loop_over_examples,
@@ -60,6 +61,41 @@ def test_vmapped_cond_is_a_select_and_matches_a_loop() -> None:
     np.testing.assert_allclose(looped, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_vmapped_cond_with_an_unbatched_predicate_stays_a_cond() -> None:
+    xs, w = jax.random.normal(KX, (5, 4)), jax.random.normal(KW, (4, 4)) / 2
+    batched = jax.vmap(branchy, in_axes=(None, 0, None))
+    prims = _primitives(jax.make_jaxpr(batched)(jnp.array(True), xs, w))
+    assert "cond" in prims
+    assert "select_n" not in prims
+    for pred, branch in ((True, expensive), (False, cheap)):
+        expected = np.stack([branch(x, w) for x in xs])
+        np.testing.assert_allclose(batched(jnp.array(pred), xs, w), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_where_gradient_takes_nan_from_the_side_not_chosen() -> None:
+    def log_or_zero(x: jax.Array) -> jax.Array:
+        return jnp.where(x > 0, jnp.log(x), 0.0)
+
+    def log_or_zero_safe(x: jax.Array) -> jax.Array:
+        return jnp.where(x > 0, jnp.log(jnp.where(x > 0, x, 1.0)), 0.0)
+
+    assert np.isnan(float(jax.grad(log_or_zero)(0.0)))
+    assert float(jax.grad(log_or_zero_safe)(0.0)) == 0.0
+    for x in (0.5, 2.0):
+        assert float(jax.grad(log_or_zero_safe)(x)) == pytest.approx(1 / x)
+
+
+def test_bounded_loop_differentiates_like_the_while_loop() -> None:
+    assert "scan" in _primitives(jax.make_jaxpr(halve_at_most)(5.0))
+    for start in (0.5, 5.0, 100.0, 3.0e18):
+        v, trips = start, 0
+        while v >= 1.0:
+            v, trips = v / 2.0, trips + 1
+        assert float(halve_at_most(start)) == pytest.approx(v, rel=1e-6)
+        assert float(jax.grad(halve_at_most)(start)) == pytest.approx(0.5**trips, rel=1e-6)
+        assert float(jax.jvp(halve_until_small, (start,), (1.0,))[1]) == pytest.approx(0.5**trips)
+
+
 def test_while_loop_forward_mode_only() -> None:
     for start in (0.5, 5.0, 100.0):
         v = start
@@ -97,6 +133,13 @@ def test_scan_matches_a_python_loop_and_vmaps_over_sequences() -> None:
         np.testing.assert_allclose(rnn(weights, seq, unroll=4)[1], out, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("unroll", [1, 4, 16])
+def test_unrolled_scan_compiles_that_many_copies_of_the_step(unroll: int) -> None:
+    weights, xs = init_weights(KW, 4, 16), jnp.ones((64, 4))
+    compiled = jax.jit(partial(rnn, unroll=unroll)).lower(weights, xs).compile().as_text()
+    assert compiled.count(" tanh(") == 2 * unroll  # the step has two tanh
+
+
 def test_checkpoint_gives_the_same_gradient_with_less_memory() -> None:
     weights, seq = init_weights(KW, 8, 64), jax.random.normal(KX, (128, 8))
     plain = jax.jit(jax.grad(rnn_loss))
@@ -115,3 +158,4 @@ def test_prefix_sums_match_numpy_cumsum() -> None:
     expected = np.cumsum(np.asarray(values))
     np.testing.assert_array_equal(prefix_sum_scan(values), expected)
     np.testing.assert_array_equal(prefix_sum_associative(values), expected)
+    np.testing.assert_array_equal(jnp.cumsum(values), expected)
