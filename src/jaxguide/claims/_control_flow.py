@@ -16,7 +16,14 @@ from jaxguide.claims._memory import mib
 from jaxguide.claims._predicates import agreement, agreements, timing_pair
 from jaxguide.results import NotMeasured, Results, Threshold, benchmark_variants
 
-__all__ = ["CHEAP_BATCH_PAYS", "CHECKPOINT_CUT", "CLAIMS", "SCAN_LENGTHS", "UNROLL_FACTORS", "scan_temps"]
+__all__ = [
+    "CHEAP_BATCH_PAYS",
+    "CHECKPOINT_CUT",
+    "CLAIMS",
+    "SCAN_LENGTHS",
+    "UNROLL_FACTORS",
+    "scan_temps",
+]
 
 SCAN_LENGTHS = (256, 512, 1024)
 """The sequence lengths at which the page analyses ``grad`` through the scan's memory."""
