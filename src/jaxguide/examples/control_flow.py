@@ -88,11 +88,12 @@ def halve_until_small(x: jax.Array) -> jax.Array:
 
 
 def halve_at_most(x: jax.Array, trips: int = 64) -> jax.Array:
-    """:func:`halve_until_small` as a loop of a fixed ``trips``, which reverse mode differentiates.
+    """:func:`halve_until_small` as ``trips`` trips, which ``grad`` differentiates.
 
-    Each trip halves ``x`` only while it is at least one, and leaves it as it is after, so the
-    result is the same whenever ``trips`` is enough (64 halvings take any float32 below
-    2⁶⁴ under one). ``trips`` is a Python integer: ``fori_loop`` becomes a ``scan``.
+    Each trip halves ``x`` only while it is at least one and leaves it as it
+    is after, so the result is the same whenever ``trips`` is enough (64
+    halvings take any float32 below 2⁶⁴ under one). ``trips`` is a Python
+    integer, so ``fori_loop`` becomes a ``scan``.
 
     >>> float(halve_at_most(jnp.array(5.0)))
     0.625
@@ -188,11 +189,12 @@ def prefix_sum_scan(x: jax.Array) -> jax.Array:
 
 
 def prefix_sum_associative(x: jax.Array) -> jax.Array:
-    """Running sums of ``x`` with ``lax.associative_scan``: about ``2·log2(n)`` rounds of adds.
+    """Running sums of ``x`` with ``lax.associative_scan``, in rounds.
 
-    Each round's adds are independent of one another; all rounds together do about twice the
-    adds of the sequential sum. For a plain running sum, ``jnp.cumsum`` is the function to call;
-    ``associative_scan`` is for an associative operation of one's own.
+    About ``2·log2(n)`` rounds, the adds within a round independent of one
+    another; about twice the adds of the sequential sum in all. For a plain
+    running sum JAX has ``jnp.cumsum``; ``associative_scan`` is for an
+    associative operation of one's own.
 
     >>> prefix_sum_associative(jnp.ones(3))
     Array([1., 2., 3.], dtype=float32)
