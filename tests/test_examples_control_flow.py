@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax import lax
 
 from jaxguide.examples.control_flow import (
     branchy,
@@ -59,6 +60,22 @@ def test_vmapped_cond_is_a_select_and_matches_a_loop() -> None:
     np.testing.assert_allclose(batched(preds, xs, w), expected, rtol=1e-5, atol=1e-6)
     looped = loop_over_examples(jax.jit(branchy), preds, xs, w)
     np.testing.assert_allclose(looped, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_vmapped_switch_with_a_batched_index_selects_over_every_branch() -> None:
+    branches = [jnp.sin, jnp.cos, jnp.tanh]
+    batched = jax.vmap(lambda i, x: lax.switch(i, branches, x))
+    index, xs = jnp.array([0, 1, 2, 1]), jnp.linspace(-1.0, 1.0, 4)
+    jaxpr = jax.make_jaxpr(batched)(index, xs)
+    prims = _primitives(jaxpr)
+    assert "cond" not in prims
+    assert {"sin", "cos", "tanh", "select_n"} <= prims
+    expected = [np.sin, np.cos, np.tanh]
+    np.testing.assert_allclose(
+        batched(index, xs),
+        [expected[i](x) for i, x in zip(index.tolist(), np.asarray(xs), strict=True)],
+        rtol=1e-6,
+    )
 
 
 def test_vmapped_cond_with_an_unbatched_predicate_stays_a_cond() -> None:
@@ -117,6 +134,9 @@ def test_fori_loop_static_is_scan_and_traced_is_while() -> None:
     assert "while" in _primitives(jax.make_jaxpr(fori_power_sum)(2.0, 3))
     with pytest.raises(ValueError, match="Reverse-mode differentiation does not work"):
         jax.jit(jax.grad(fori_power_sum))(2.0, 3)
+    # Forward mode goes through the while_loop that traced bounds make.
+    tangent = jax.jit(lambda x, n: jax.jvp(lambda y: fori_power_sum(y, n), (x,), (1.0,))[1])
+    assert float(tangent(2.0, 3)) == pytest.approx(1 + 2 * 2.0 + 3 * 2.0**2)
 
 
 def test_scan_matches_a_python_loop_and_vmaps_over_sequences() -> None:
