@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from jax import lax
+from jax.ad_checkpoint import print_saved_residuals
 
 from jaxguide.examples.control_flow import (
     branchy,
@@ -160,6 +161,17 @@ def test_unrolled_scan_compiles_that_many_copies_of_the_step(unroll: int) -> Non
     # JAX's lowering calls the step `unroll` times in the loop's body; XLA inlines each call.
     assert lowered.as_text().count("func.call @closed_call") == unroll
     assert lowered.compile().as_text().count(" tanh(") == 2 * unroll  # the step has two tanh
+
+
+def test_what_grad_through_the_scan_keeps(capsys: pytest.CaptureFixture[str]) -> None:
+    """The page: two hidden-sized and three carry-sized arrays a step; checkpointed, the carry."""
+    weights, seq = init_weights(KW, 8, 64), jax.random.normal(KX, (16, 8))
+    print_saved_residuals(rnn_loss, weights, seq)
+    plain = [line for line in capsys.readouterr().out.splitlines() if "output of scan" in line]
+    assert sorted(line.split()[0] for line in plain) == ["f32[16,64]"] * 2 + ["f32[16,8]"] * 3
+    print_saved_residuals(partial(rnn_loss, checkpoint=True), weights, seq)
+    remat = [line for line in capsys.readouterr().out.splitlines() if "output of scan" in line]
+    assert [line.split()[0] for line in remat] == ["f32[16,8]"]
 
 
 def test_checkpoint_gives_the_same_gradient_with_less_memory() -> None:
