@@ -313,6 +313,11 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         lambda r: set_ratio(r, "cond", "vmap-expensive", "vmap-cheap", 1.0),
         lambda r: set_ratio(r, "cond", "vmap-expensive", "vmap-cheap", 3.0),
     ),
+    "vmapped-cond-cheap-pays-expensive": (
+        lambda r: set_ratio(r, "cond", "vmap-cheap", "vmap-cheap-branch", 50.0),
+        # an expensive branch that cost next to nothing: the all-cheap batch as fast as cheap
+        lambda r: set_ratio(r, "cond", "vmap-cheap", "vmap-cheap-branch", 1.0),
+    ),
     "cond-loop-pays-branch-taken": (
         lambda r: set_ratio(r, "cond", "loop-expensive", "loop-cheap", 3.0),
         lambda r: set_ratio(r, "cond", "loop-expensive", "loop-cheap", 1.0),
@@ -614,3 +619,21 @@ def test_a_claim_comparing_counts_never_holds_when_every_count_is_zero(claim_id:
     assert verdict.status in ("fails", "not-measured"), verdict.text
     if verdict.status == "not-measured":
         assert verdict.figure, "not measured, without saying why"
+
+
+def test_checkpointed_scan_memory_must_still_grow_a_step() -> None:
+    """The sentence says the checkpointed memory still grows with the length (the carries are
+    kept): a checkpointed scan whose memory stayed flat would cut more, and fail the claim."""
+    real = fixture("control-flow-scan")
+    claim = CLAIMS["checkpoint-cuts-scan-memory"]
+    assert claim.evaluate(real).status == "holds"
+    flat = real.memory("scan-grad", "checkpoint-256").temp_bytes
+    flat_run = real
+    for n in (512, 1024):
+        flat_run = with_memory(flat_run, "scan-grad", f"checkpoint-{n}", temp_bytes=flat)
+    assert claim.evaluate(flat_run).status == "fails"
+    # A memory analysis that read nothing for the checkpointed programs cut "infinitely".
+    nothing = real
+    for n in (256, 512, 1024):
+        nothing = with_memory(nothing, "scan-grad", f"checkpoint-{n}", temp_bytes=0)
+    assert claim.evaluate(nothing).status == "fails"

@@ -73,9 +73,10 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
         declare("profiling-large", 1, "performance/profiling", "step/op-by-op", "step/jit"),
         declare(
             "control-flow-cond",
-            1,
+            2,
             "transforms/control-flow",
             "cond/vmap-cheap",
+            "cond/vmap-cheap-branch",
             "cond/vmap-expensive",
             "cond/loop-cheap",
             "cond/loop-expensive",
@@ -94,10 +95,11 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
         ),
         declare(
             "control-flow-prefix",
-            1,
+            2,
             "transforms/control-flow",
             "prefix-sum/scan",
             "prefix-sum/associative_scan",
+            "prefix-sum/cumsum",
         ),
     )
 )
