@@ -145,7 +145,7 @@ def test_vmap_in_axes_as_a_prefix_matches_a_loop_and_a_non_prefix_raises() -> No
     expected = [mlp_numpy({"hidden": params["hidden"], "readout": r}, x) for r in readouts]
     np.testing.assert_allclose(found, np.stack(expected), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="tree prefix"):
-        jax.vmap(mlp, in_axes=({"readout": 0}, None))(ensemble, x)
+        jax.vmap(lambda p: mlp(p, x), in_axes=({"readout": 0},))(ensemble)
 
 
 @pytest.mark.parametrize("n", [1, 10, 100])
@@ -163,21 +163,21 @@ def test_split_leaves_keep_the_data_and_its_sum(n: int) -> None:
 def test_a_list_carry_where_a_tuple_came_in_is_an_error_and_a_tuple_fixes_it() -> None:
     def as_list(carry: tuple[Any, Any], x: jax.Array) -> tuple[list[Any], Any]:
         total, count = carry
-        return [total + x, count + 1], total
+        return [total + x, count + 1], total + x
 
     def as_tuple(carry: tuple[Any, Any], x: jax.Array) -> tuple[tuple[Any, Any], Any]:
         total, count = carry
-        return (total + x, count + 1), total
+        return (total + x, count + 1), total + x
 
     with pytest.raises(TypeError, match="same pytree structure"):
         lax.scan(as_list, (0.0, 0), jnp.arange(4.0))
     (total, count), partial = lax.scan(as_tuple, (0.0, 0), jnp.arange(4.0))
-    running, before = 0.0, []
+    running, after = 0.0, []
     for v in range(4):
-        before.append(running)
         running += v
+        after.append(running)
     assert (float(total), int(count)) == (running, 4)
-    np.testing.assert_array_equal(partial, before)
+    np.testing.assert_array_equal(partial, after)
 
 
 def test_tree_map_over_a_none_and_an_array_raises_and_is_leaf_fixes_it() -> None:
