@@ -338,6 +338,18 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         _same,
         lambda r: with_values(r, "prefix-sum", "associative_scan", max_abs_diff=1.0),
     ),
+    "static-field-recompiles": (
+        _same,  # a call that changed only leaves traced and compiled: one more of each
+        lambda r: with_values(r, "static", "trace-log", traces=3, compiles=3),
+    ),
+    "grad-returns-argument-structure": (
+        _same,  # grad's tree is not the parameters' structure
+        lambda r: with_values(r, "grad", "grad", same_structure=False),
+    ),
+    "leaves-cost-dispatch": (
+        lambda r: set_ratio(r, "dispatch", "leaves-1000", "leaves-1", 20.0),
+        lambda r: set_ratio(r, "dispatch", "leaves-1000", "leaves-1", 2.0),
+    ),
 }
 
 
@@ -588,6 +600,8 @@ COUNT_CLAIMS = (
     "microbatching-cuts-like-remat",
     "hvp-memory-linear",
     "checkpoint-nothing-saveable-cuts-memory",
+    "static-field-recompiles",
+    "grad-returns-argument-structure",
 )
 
 
@@ -637,3 +651,20 @@ def test_checkpointed_scan_memory_must_still_grow_a_step() -> None:
     for n in (256, 512, 1024):
         nothing = with_memory(nothing, "scan-grad", f"checkpoint-{n}", temp_bytes=0)
     assert claim.evaluate(nothing).status == "fails"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"compiles": 3},  # a leaf change compiled, though it traced nothing
+        {"traces": 1, "compiles": 1},  # a new static value reused the program
+    ],
+)
+def test_static_field_claim_fails_on_each_count_that_departs(values: dict[str, int]) -> None:
+    changed = with_values(fixture("pytrees-static"), "static", "trace-log", **values)
+    assert CLAIMS["static-field-recompiles"].evaluate(changed).status == "fails"
+
+
+def test_grad_structure_claim_fails_when_the_values_differ() -> None:
+    changed = with_values(fixture("pytrees-grad"), "grad", "grad", max_abs_diff=1.0)
+    assert CLAIMS["grad-returns-argument-structure"].evaluate(changed).status == "fails"
