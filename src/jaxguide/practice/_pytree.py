@@ -66,7 +66,7 @@ def _registration(cls: type, params: Any, layers: Layers) -> None:
         raise Mistake(
             f"the class not registered: JAX sees your {name} as one leaf, not a node holding "
             "arrays (jax.tree.leaves returns the object itself); decorate the dataclass with "
-            "@jax.tree_util.register_dataclass, and "
+            "@jax.tree_util.register_dataclass, and declare "
             + STATIC.removeprefix("declare activation static: ").split(" under ")[0]
         )
     strings = [leaf for leaf in leaves if isinstance(leaf, str)]
