@@ -47,7 +47,7 @@ def mlp_loss(params: Any, xs: jax.Array, ys: jax.Array) -> jax.Array:
     act = getattr(jax.nn, params.activation, None) or getattr(jnp, params.activation)
     h = xs
     for i, layer in enumerate(params.layers):
-        h = h @ layer["w"] + layer["b"]
+        h = h @ layer["w"] + layer["b"][None, :]  # one row per example
         if i < len(params.layers) - 1:
             h = act(h)
     return jnp.mean((h - ys) ** 2)
