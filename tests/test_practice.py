@@ -1711,8 +1711,10 @@ def test_a_second_check_of_the_same_function_names_the_same_mistake() -> None:
 
 def test_a_hanging_loop_or_step_hits_the_deadline() -> None:
     def endless(a):
+        """A Python loop that never stops, tracing one more step each time round."""
+        x = a + 1.0
         while True:
-            pass
+            x = (x + a / x) / 2
 
     start = time.perf_counter()
     newton = check_newton_sqrt(endless, deadline=1)
