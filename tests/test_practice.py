@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
 import os
 import re
 import subprocess
@@ -23,14 +26,17 @@ from jax.sharding import PartitionSpec as P
 
 from jaxguide.mitigations import chunked_vmap
 from jaxguide.practice import (
+    NEWTON_STEPS,
     Report,
     batch_loss,
     check_batched_rnn,
     check_data_parallel_step,
     check_ensemble_predict,
     check_hvp,
+    check_newton_sqrt,
     check_per_example_grads,
     check_rnn,
+    check_sgd_update,
     check_smooth,
     check_soft_nearest_batch,
     check_train_step,
@@ -892,6 +898,389 @@ WRONG = [
 ]
 
 
+# --- 9. Newton's square root: a loop that jit compiles once and grad differentiates ------------
+def newton_fori(a):
+    return lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, a + 1.0)
+
+
+def newton_scan_length(a):
+    return lax.scan(lambda x, _: ((x + a / x) / 2, None), a + 1.0, length=NEWTON_STEPS)[0]
+
+
+def newton_scan_residual(a):
+    """Written as x - f(x) / f'(x) for f(x) = x² - a, scanned over the step numbers."""
+
+    def step(x, _):
+        return x - (x * x - a) / (2 * x), None
+
+    return lax.scan(step, a + 1.0, jnp.arange(NEWTON_STEPS))[0]
+
+
+def newton_fori_pair(a):
+    """The carry a pair (a, x), the step checkpointed."""
+    step = jax.checkpoint(lambda _, c: (c[0], (c[1] + c[0] / c[1]) / 2))
+    return lax.fori_loop(0, NEWTON_STEPS, step, (a, a + 1.0))[1]
+
+
+def newton_unrolled(a):
+    x = a + 1.0
+    for _ in range(NEWTON_STEPS):
+        x = (x + a / x) / 2
+    return x
+
+
+def newton_python_while(a):
+    x = a + 1.0
+    while jnp.any(jnp.abs(x * x - a) > 1e-4 * a):
+        x = (x + a / x) / 2
+    return x
+
+
+def newton_break(a):
+    x = a + 1.0
+    for _ in range(NEWTON_STEPS):
+        x = (x + a / x) / 2
+        if jnp.all(jnp.abs(x * x - a) < 1e-4 * a):
+            break
+    return x
+
+
+def newton_checks_sign(a):
+    """An if on the values that does not stop the loop early: the general hint, not ours."""
+    if jnp.any(a <= 0):
+        raise ValueError("a must be positive")
+    return newton_fori(a)
+
+
+def newton_until_close(a):
+    return lax.while_loop(
+        lambda x: jnp.any(jnp.abs(x * x - a) > 1e-4 * a), lambda x: (x + a / x) / 2, a + 1.0
+    )
+
+
+def newton_while_counting(a):
+    def body(c):
+        i, x = c
+        return i + 1, (x + a / x) / 2
+
+    return lax.while_loop(lambda c: c[0] < NEWTON_STEPS, body, (0, a + 1.0))[1]
+
+
+def newton_traced_count(a):
+    """The count made an array inside the function: traced under jit, so a while_loop."""
+    steps = jnp.asarray(NEWTON_STEPS)
+    return lax.fori_loop(0, steps, lambda _, x: (x + a / x) / 2, a + 1.0)
+
+
+def newton_steps(steps: int) -> Fn:
+    return lambda a: lax.fori_loop(0, steps, lambda _, x: (x + a / x) / 2, a + 1.0)
+
+
+# --- 10. a pytree of parameters, and an SGD step over it --------------------------------------
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass
+class MLP:
+    layers: list
+    activation: str = dataclasses.field(metadata={"static": True})
+
+
+@functools.partial(
+    jax.tree_util.register_dataclass, data_fields=["layers"], meta_fields=["activation"]
+)
+@dataclasses.dataclass(frozen=True)
+class FieldsNamed:
+    layers: list
+    activation: str
+
+
+@jax.tree_util.register_pytree_node_class
+class ByHand:
+    """A class registered with its own flatten and unflatten, as for a class one cannot change."""
+
+    def __init__(self, layers, activation):
+        self.layers, self.activation = layers, activation
+
+    def tree_flatten(self):
+        return (self.layers,), self.activation
+
+    @classmethod
+    def tree_unflatten(cls, activation, children):
+        return cls(children[0], activation)
+
+
+@dataclasses.dataclass
+class Unregistered:
+    layers: list
+    activation: str
+
+
+@functools.partial(
+    jax.tree_util.register_dataclass, data_fields=["layers", "activation"], meta_fields=[]
+)
+@dataclasses.dataclass
+class ActivationData:
+    layers: list
+    activation: str
+
+
+@functools.partial(
+    jax.tree_util.register_dataclass, data_fields=[], meta_fields=["layers", "activation"]
+)
+@dataclasses.dataclass
+class AllStatic:
+    layers: list
+    activation: str
+
+
+def check_sgd_update_on(cls: type) -> Fn:
+    """check_sgd_update with the class given, so a case passes the step alone."""
+
+    def check_sgd_update_(fn: Fn, **kwargs: Any) -> Report:
+        return check_sgd_update(cls, fn, **kwargs)
+
+    check_sgd_update_.__name__ = "check_sgd_update"
+    return check_sgd_update_
+
+
+check_sgd = check_sgd_update_on(MLP)
+
+
+def sgd_replace(params, grads, lr):
+    layers = [
+        {k: layer[k] - lr * grad[k] for k in layer}
+        for layer, grad in zip(params.layers, grads.layers, strict=True)
+    ]
+    return dataclasses.replace(params, layers=layers)
+
+
+def sgd_unflatten(params, grads, lr):
+    leaves, treedef = jax.tree.flatten(params)
+    return jax.tree.unflatten(
+        treedef, [p - lr * g for p, g in zip(leaves, jax.tree.leaves(grads), strict=True)]
+    )
+
+
+def sgd_on_a_copy(params, grads, lr):
+    new = copy.deepcopy(params)
+    for layer, grad in zip(new.layers, grads.layers, strict=True):
+        for k in layer:
+            layer[k] = layer[k] - lr * grad[k]
+    return new
+
+
+def sgd_in_place(params, grads, lr):
+    for layer, grad in zip(params.layers, grads.layers, strict=True):
+        layer["w"] = layer["w"] - lr * grad["w"]
+        layer["b"] = layer["b"] - lr * grad["b"]
+    return params
+
+
+def sgd_weights_only(params, grads, lr):
+    layers = [
+        {"w": layer["w"] - lr * grad["w"], "b": layer["b"]}
+        for layer, grad in zip(params.layers, grads.layers, strict=True)
+    ]
+    return MLP(layers, params.activation)
+
+
+RIGHT += [
+    ("newton-fori-loop", check_newton_sqrt, newton_fori),
+    ("newton-scan-length", check_newton_sqrt, newton_scan_length),
+    ("newton-scan-residual", check_newton_sqrt, newton_scan_residual),
+    ("newton-fori-pair-checkpointed", check_newton_sqrt, newton_fori_pair),
+    ("sgd-tree-map", check_sgd, lambda p, g, lr: jax.tree.map(lambda p, g: p - lr * g, p, g)),
+    ("sgd-replace", check_sgd, sgd_replace),
+    ("sgd-unflatten", check_sgd, sgd_unflatten),
+    ("sgd-on-a-copy", check_sgd, sgd_on_a_copy),
+    ("sgd-fields-named", check_sgd_update_on(FieldsNamed), descend),
+    ("sgd-by-hand", check_sgd_update_on(ByHand), descend),
+    ("sgd-by-hand-replace", check_sgd_update_on(ByHand), sgd_unflatten),
+]
+
+WRONG += [
+    # 9. Newton's square root
+    case("a Python loop, unrolled", check_newton_sqrt, newton_unrolled, "a Python loop, unrolled"),
+    case(
+        "the root in closed form, not Newton's steps",
+        check_newton_sqrt,
+        jnp.sqrt,
+        "its jaxpr holds sqrt and no loop",
+    ),
+    case(
+        "the root in closed form, not Newton's steps",
+        check_newton_sqrt,
+        lambda a: a**0.5,
+        "the root in closed form",
+        variant="power",
+    ),
+    case(
+        "a while_loop that stops on the values",
+        check_newton_sqrt,
+        newton_until_close,
+        "its jaxpr holds a while_loop that stops on the values",
+    ),
+    case(
+        "a lax.while_loop counting the steps",
+        check_newton_sqrt,
+        newton_while_counting,
+        "its jaxpr holds a lax.while_loop counting the steps",
+    ),
+    case(
+        "a traced step count",
+        check_newton_sqrt,
+        newton_traced_count,
+        "its jaxpr holds a traced step count",
+    ),
+    case(
+        "a Python while or break on the values",
+        check_newton_sqrt,
+        newton_python_while,
+        "a Python while on the values (`while jnp.any(",
+    ),
+    case(
+        "a Python while or break on the values",
+        check_newton_sqrt,
+        newton_break,
+        "a Python loop left early on the values (`if jnp.all(",
+        variant="break",
+    ),
+    case(
+        "too few steps",
+        check_newton_sqrt,
+        newton_steps(5),
+        "x after fewer Newton steps than NEWTON_STEPS (5 of 20)",
+    ),
+    case(
+        "too few steps",
+        check_newton_sqrt,
+        newton_steps(1),
+        "(1 of 20)",
+        variant="one",
+    ),
+    case(
+        "the step without the halving",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: x + a / x, a + 1.0),
+        "without the division by 2",
+    ),
+    case(
+        "a / x written x / a",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + x / a) / 2, a + 1.0),
+        "a / x written x / a",
+    ),
+    case(
+        "the loop index taken for x",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda x, _: (x + a / x) / 2, a + 1.0),
+        "fori_loop's body was written body(x, i)",
+    ),
+    case(
+        "every iterate returned",
+        check_newton_sqrt,
+        lambda a: lax.scan(lambda x, _: ((x + a / x) / 2,) * 2, a + 1.0, length=NEWTON_STEPS)[1],
+        "lax.scan's stacked outputs",
+    ),
+    case(
+        "lax.scan's pair returned",
+        check_newton_sqrt,
+        lambda a: lax.scan(lambda x, _: ((x + a / x) / 2,) * 2, a + 1.0, length=NEWTON_STEPS),
+        "lax.scan's pair (final x, every iterate)",
+    ),
+    # 10. a pytree and an SGD step
+    case(
+        "the class not registered",
+        check_sgd_update_on(Unregistered),
+        descend,
+        "JAX sees your Unregistered as one leaf",
+    ),
+    case(
+        "activation declared as data",
+        check_sgd_update_on(ActivationData),
+        descend,
+        "holds the string 'tanh'",
+    ),
+    case(
+        "the layers declared static",
+        check_sgd_update_on(AllStatic),
+        descend,
+        "jax.tree.leaves of your AllStatic is empty",
+    ),
+    case("the parameters not moved", check_sgd, lambda p, g, lr: p, "the parameters passed in"),
+    case(
+        "the gradients returned",
+        check_sgd,
+        lambda p, g, lr: g,
+        "the gradients, where the new parameters belong",
+    ),
+    case(
+        "jax.tree.map's arguments swapped",
+        check_sgd,
+        lambda p, g, lr: jax.tree.map(lambda p, g: p - lr * g, g, p),
+        "jax.tree.map's arguments swapped",
+    ),
+    case(
+        "jax.tree.map's arguments swapped",
+        check_sgd,
+        lambda p, g, lr: jax.tree.map(lambda g, p: p - lr * g, p, g),
+        "jax.tree.map's arguments swapped",
+        variant="lambda",
+    ),
+    case(
+        "the step uphill",
+        check_sgd,
+        lambda p, g, lr: jax.tree.map(lambda p, g: p + lr * g, p, g),
+        "a step uphill",
+    ),
+    case("lr ignored", check_sgd, lambda p, g, lr: descend(p, g, 1.0), "(lr ignored)"),
+    case(
+        "a leaf left un-updated",
+        check_sgd,
+        sgd_weights_only,
+        "(.layers[0]['b'], .layers[1]['b'] left as they were)",
+    ),
+    case(
+        "a leaf left un-updated",
+        check_sgd,
+        lambda p, g, lr: MLP([descend(p, g, lr).layers[0], *p.layers[1:]], p.activation),
+        "(.layers[1]['b'], .layers[1]['w'] left as they were)",
+        variant="last-layer",
+    ),
+    case(
+        "the layers list returned",
+        check_sgd,
+        lambda p, g, lr: descend(p.layers, g.layers, lr),
+        "the list of new layers",
+    ),
+    case(
+        "the flat list of leaves returned",
+        check_sgd,
+        lambda p, g, lr: [
+            a - lr * b for a, b in zip(jax.tree.leaves(p), jax.tree.leaves(g), strict=True)
+        ],
+        "the new leaves in a flat list",
+    ),
+    case(
+        "the parameters changed in place",
+        check_sgd,
+        sgd_in_place,
+        "the parameters changed in place: after your call, params.layers[0]['b']",
+    ),
+    case(
+        "a dict of the fields returned",
+        check_sgd,
+        lambda p, g, lr: dataclasses.asdict(descend(p, g, lr)),
+        "your output is a dict of the fields (a dict with keys activation, layers), not an MLP",
+    ),
+    case(
+        "the activation not carried over",
+        check_sgd,
+        lambda p, g, lr: MLP(descend(p, g, lr).layers, "tanh"),
+        "your MLP has activation 'tanh' where params has 'relu'",
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "check", "fn"), RIGHT, ids=[r[0] for r in RIGHT])
 def test_the_checker_accepts_a_right_answer(name: str, check: Fn, fn: Fn) -> None:
     report = check(fn)
@@ -1163,6 +1552,80 @@ LOOKALIKES += [
 ]
 
 
+LOOKALIKES += [
+    pytest.param(
+        check_newton_sqrt,
+        newton_checks_sign,
+        "a Python while",
+        "a Python if, while or bool() needs a concrete value",
+        id="newton-if-is-not-a-while",
+    ),
+    pytest.param(
+        check_newton_sqrt,
+        newton_checks_sign,
+        "left early",
+        "TracerBoolConversionError",
+        id="newton-if-is-not-a-break",
+    ),
+    pytest.param(
+        check_newton_sqrt,
+        newton_while_counting,
+        "stops on the values",
+        "counting the steps",
+        id="newton-counting-while-is-not-on-the-values",
+    ),
+    pytest.param(
+        check_newton_sqrt,
+        newton_until_close,
+        "traced step count",
+        "stops on the values",
+        id="newton-while-on-values-is-not-a-traced-count",
+    ),
+    pytest.param(
+        check_newton_sqrt,
+        newton_traced_count,
+        "counting the steps",
+        "a traced step count",
+        id="newton-traced-count-is-not-a-counting-while",
+    ),
+    pytest.param(
+        check_newton_sqrt,
+        lambda a: newton_fori(a).astype(jnp.float16),
+        "fewer Newton steps",
+        "expected float32, got float16",
+        id="newton-float16-is-not-too-few-steps",
+    ),
+    pytest.param(
+        check_sgd,
+        sgd_on_a_copy,
+        "changed in place",
+        "✓",
+        id="sgd-a-copy-changed-is-not-in-place",
+    ),
+    pytest.param(
+        check_sgd,
+        lambda p, g, lr: jax.tree.map(lambda p, g: p - 0.5 * lr * g, p, g),
+        "lr ignored",
+        "wrong values for the new parameters",
+        id="sgd-half-the-rate-is-not-lr-ignored",
+    ),
+    pytest.param(
+        check_sgd,
+        lambda p, g, lr: MLP(descend(p, g, lr).layers[:1], p.activation),
+        "left as",
+        "wrong structure",
+        id="sgd-a-layer-dropped-is-not-a-leaf-left",
+    ),
+    pytest.param(
+        check_sgd_update_on(ByHand),
+        descend,
+        "not registered",
+        "✓",
+        id="sgd-registered-by-hand-is-registered",
+    ),
+]
+
+
 @pytest.mark.parametrize(("check", "fn", "absent", "present"), LOOKALIKES)
 def test_a_hint_appears_only_with_its_evidence(
     check: Fn, fn: Fn, absent: str, present: str
@@ -1244,3 +1707,19 @@ def test_a_second_check_of_the_same_function_names_the_same_mistake() -> None:
     first, second = check_smooth(strength_static), check_smooth(strength_static)
     assert "a new strength compiled again" in first.message, first
     assert second.message == first.message, second
+
+
+def test_a_hanging_loop_or_step_hits_the_deadline() -> None:
+    def endless(a):
+        """A Python loop that never stops, tracing one more step each time round."""
+        x = a + 1.0
+        while True:
+            x = (x + a / x) / 2
+
+    start = time.perf_counter()
+    newton = check_newton_sqrt(endless, deadline=1)
+    sgd = check_sgd(lambda p, g, lr: time.sleep(60), deadline=1)
+    assert newton.message.startswith("newton_sqrt: did not finish in 1 s:"), newton
+    assert sgd.message.startswith("sgd_update: did not finish in 1 s:"), sgd
+    assert time.perf_counter() - start < 10
+    assert check_newton_sqrt(newton_fori).passed  # and the kernel is left usable

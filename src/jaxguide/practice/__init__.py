@@ -29,7 +29,9 @@ from jaxguide.practice._models import (
     smooth_step,
     soft_nearest,
 )
+from jaxguide.practice._newton import NEWTON_STEPS, check_newton_sqrt
 from jaxguide.practice._per_example import check_per_example_grads
+from jaxguide.practice._pytree import check_sgd_update, init_layers, mlp_loss
 from jaxguide.practice._report import DEADLINE_S, Report, mistakes_table, recognised_mistakes
 from jaxguide.practice._scan import check_batched_rnn, check_rnn
 from jaxguide.practice._static import check_smooth
@@ -38,23 +40,28 @@ from jaxguide.practice._train_step import check_train_step
 __all__ = [
     "DEADLINE_S",
     "MEMORY_BUDGET",
+    "NEWTON_STEPS",
     "Report",
     "batch_loss",
     "check_batched_rnn",
     "check_data_parallel_step",
     "check_ensemble_predict",
     "check_hvp",
+    "check_newton_sqrt",
     "check_per_example_grads",
     "check_rnn",
+    "check_sgd_update",
     "check_smooth",
     "check_soft_nearest_batch",
     "check_train_step",
     "classify_loss",
     "init_ensemble",
+    "init_layers",
     "init_mlp",
     "init_rnn",
     "loss",
     "mistakes_table",
+    "mlp_loss",
     "predict",
     "recognised_mistakes",
     "rnn_cell",

@@ -13,6 +13,7 @@ from jaxguide.practice._report import Mistake
 __all__ = [
     "ATOL",
     "RTOL",
+    "a",
     "close",
     "compare",
     "conform",
@@ -36,13 +37,23 @@ def describe(tree: Any) -> str:
     if tree is None:
         return "None"
     if isinstance(tree, Mapping):
-        return f"a {type(tree).__name__} with keys {', '.join(sorted(map(str, tree)))}"
+        return f"{a(type(tree).__name__)} with keys {', '.join(sorted(map(str, tree)))}"
     if isinstance(tree, tuple | list):
         shapes = ", ".join(str(np.shape(x)) if _is_array(x) else describe(x) for x in tree)
         return f"a {type(tree).__name__} of {len(tree)} (shapes {shapes})"
     if _is_array(tree):
         return f"an array of shape {np.shape(tree)}"
-    return f"a {type(tree).__name__}"
+    return a(type(tree).__name__)
+
+
+def a(name: str) -> str:
+    """``name`` with its indefinite article, as it is read aloud.
+
+    >>> a("dict"), a("MLP"), a("OrderedDict")
+    ('a dict', 'an MLP', 'an OrderedDict')
+    """
+    vowel = name[:1].lower() in "aeio" or (name[:1] in "FHLMNRSX" and name[1:2].isupper())
+    return f"{'an' if vowel else 'a'} {name}"
 
 
 def _is_array(x: Any) -> bool:
