@@ -15,6 +15,8 @@ PROSE = """# Names
 Transform with ``jax.vmap`` and `jax.lax.scan`; pick with `jnp.where`, loop with `lax.scan`;
 count with `jax.device_count()`; shard with `jax.sharding.NamedSharding`.
 
+Roles name them too: {func}`~jax.grad`, {class}`jax.sharding.Mesh`.
+
 Left as written: `jax.not_a_jax_function`, `np.where`, `jax.jit(f)`, `x.at[0].set(1)`,
 `jnp`, and [a link around `jax.grad`](https://example.org/).
 
@@ -55,6 +57,8 @@ def test_names_in_jax_inventory_link_to_its_docs(built: BeautifulSoup) -> None:
         "lax.scan": url("jax.lax.scan"),
         "jax.device_count()": url("jax.device_count"),
         "jax.sharding.NamedSharding": url("jax.sharding.NamedSharding"),
+        "grad()": url("jax.grad"),
+        "jax.sharding.Mesh": url("jax.sharding.Mesh"),
     }
     assert links(built.select_one("section"))["jnp.where"] == (
         "https://docs.jax.dev/en/latest/_autosummary/jax.numpy.where.html#jax.numpy.where"
