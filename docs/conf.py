@@ -135,4 +135,10 @@ copybutton_exclude = ".linenos, .gp, .go"
 
 autodoc_typehints = "description"
 autodoc_member_order = "bysource"
-intersphinx_mapping: dict[str, tuple[str, str | None]] = {}
+# JAX's API documentation, read from an inventory committed with the site (the build is
+# offline): docs/_ext/jax_inventory.py generated it from JAX's docs sources at the commit it
+# names, keeping only names the pinned jax has. jaxguide_site.jaxlinks links inline code that
+# names one of them (``jax.vmap``, ``lax.scan``, ``jnp.where``).
+intersphinx_mapping: dict[str, tuple[str, str | None]] = {
+    "jax": ("https://docs.jax.dev/en/latest/", str(DOCS / "_inventories" / "jax.inv")),
+}

@@ -7,8 +7,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
+from sphinx.util.inventory import InventoryFile
 
 from conftest import HTML, site_pages
+from jax_inventory import BASE_URL, INVENTORY
 
 
 def _ids(page: Path, cache: dict[Path, set[str]]) -> set[str]:
@@ -60,3 +62,22 @@ def test_pages_load_nothing_from_another_host(html_dir: Path) -> None:
             if urlsplit(url).netloc:
                 external.append(f"{page.relative_to(HTML)}: <{tag.name}> {url}")
     assert not external, "\n".join(external)
+
+
+def test_links_to_jax_docs_are_pages_its_inventory_names(html_dir: Path) -> None:
+    """Inline code naming a JAX API links to JAX's docs (jaxguide_site.jaxlinks), and only to
+    a page the committed inventory names (docs/_ext/jax_inventory.py)."""
+    data = InventoryFile.loads(INVENTORY.read_bytes(), uri=BASE_URL).data
+    known = {item.uri for items in data.values() for item in items.values()}
+    linked: dict[str, set[str]] = {}
+    for page in site_pages():
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for a in soup.find_all("a", href=True):
+            if str(a["href"]).startswith("https://docs.jax.dev/"):
+                linked.setdefault(str(a["href"]), set()).add(page.relative_to(HTML).as_posix())
+    assert sorted(set(linked) - known) == []
+    assert "transforms/jit.html" in linked[f"{BASE_URL}_autosummary/jax.jit.html#jax.jit"]
+    assert (
+        "transforms/control-flow.html"
+        in linked[f"{BASE_URL}_autosummary/jax.lax.scan.html#jax.lax.scan"]
+    )

@@ -17,6 +17,7 @@
 - :mod:`~jaxguide_site.mathjax`: MathJax served with the site.
 - :mod:`~jaxguide_site.download`: each page offered as a notebook.
 - :mod:`~jaxguide_site.kernels`: the page kernels' channels encrypted.
+- :mod:`~jaxguide_site.jaxlinks`: inline code naming a JAX API links to JAX's documentation.
 
 Build state lives on the Sphinx environment (:mod:`~jaxguide_site.state`) or application.
 """
@@ -34,6 +35,7 @@ from jaxguide_site import (
     dependencies,
     download,
     execution,
+    jaxlinks,
     kernels,
     mathjax,
     raising,
@@ -91,6 +93,7 @@ JOBS = (
     raising,
     mathjax,
     download,
+    jaxlinks,
 )
 """Every job's module, each with a ``setup(app)`` connecting its own events."""
 
