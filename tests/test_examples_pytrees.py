@@ -172,7 +172,10 @@ def test_a_list_carry_where_a_tuple_came_in_is_an_error_and_a_tuple_fixes_it() -
 
     # The page says the message names where the structures part: the carry itself, tuple in
     # and list out.
-    with pytest.raises(TypeError, match=r"same pytree structure(?s:.*)carry carry is a <class 'tuple'> but .* <class 'list'>"):
+    with pytest.raises(
+        TypeError,
+        match=r"same pytree structure(?s:.*)carry carry is a <class 'tuple'> but .* <class 'list'>",
+    ):
         lax.scan(as_list, (0.0, 0), jnp.arange(4.0))
     (total, count), partial = lax.scan(as_tuple, (0.0, 0), jnp.arange(4.0))
     running, after = 0.0, []
