@@ -249,3 +249,21 @@ def test_first_element_hands_every_leaf_to_one_same_program(n: int) -> None:
     assert len(jax.tree.leaves(kept.input_shardings)) == n
     assert len(jax.tree.leaves(pruned.input_shardings)) == 1
     assert float(kept(tree)) == float(data[0])
+
+
+def test_interval_is_rebuilt_around_children_that_are_not_arrays() -> None:
+    assert repr(jax.tree.map(lambda v: None, Interval(1.0, 2.0))) == "Interval(lo=None, hi=None)"
+    shapes = jax.tree.map(jnp.shape, Interval(jnp.ones(2), jnp.ones(3)))
+    assert (shapes.lo, shapes.hi) == ((2,), (3,))
+
+
+def test_grad_differentiates_the_first_argument_and_refuses_an_integer_leaf() -> None:
+    grads = jax.grad(lambda t, s: t["a"] * s)({"a": 2.0}, 3.0)
+    assert grads == {"a": 3.0}
+    with pytest.raises(TypeError, match="real- or complex-valued inputs"):
+        jax.grad(lambda t: t["a"] * 1.0)({"a": jnp.int32(1)})
+
+
+def test_tree_map_takes_the_first_tree_as_a_prefix_of_the_others() -> None:
+    found = jax.tree.map(lambda a, b: (a, b), {"x": 1}, {"x": [2, 3]})
+    assert found == {"x": (1, [2, 3])}  # the leaf 1 stood for the whole list
