@@ -347,8 +347,8 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         lambda r: with_values(r, "grad", "grad", same_structure=False),
     ),
     "leaves-cost-dispatch": (
-        lambda r: set_ratio(r, "dispatch", "leaves-1000", "leaves-1", 20.0),
-        lambda r: set_ratio(r, "dispatch", "leaves-1000", "leaves-1", 2.0),
+        lambda r: set_ratio(r, "dispatch", "passed-1000", "passed-1", 20.0),
+        lambda r: set_ratio(r, "dispatch", "passed-1000", "passed-1", 2.0),
     ),
 }
 
@@ -668,3 +668,12 @@ def test_static_field_claim_fails_on_each_count_that_departs(values: dict[str, i
 def test_grad_structure_claim_fails_when_the_values_differ() -> None:
     changed = with_values(fixture("pytrees-grad"), "grad", "grad", max_abs_diff=1.0)
     assert CLAIMS["grad-returns-argument-structure"].evaluate(changed).status == "fails"
+
+
+def test_leaf_dispatch_claim_reads_the_call_whose_program_is_the_same() -> None:
+    """The sentence is about the call's own work per leaf: a sum over 1,000 leaves, whose
+    program also does work per leaf, being slow must not make it hold."""
+    real = fixture("pytrees-leaves")
+    slow_sum = set_ratio(real, "dispatch", "leaves-1000", "leaves-1", 50.0)
+    cheap_call = set_ratio(slow_sum, "dispatch", "passed-1000", "passed-1", 2.0)
+    assert CLAIMS["leaves-cost-dispatch"].evaluate(cheap_call).status == "fails"

@@ -21,6 +21,7 @@ from jaxguide.examples.pytrees import (
     batch_loss_numpy,
     dense,
     finite_difference_grad,
+    first_element,
     init_params,
     jit_with_structure_log,
     mlp,
@@ -169,7 +170,12 @@ def test_a_list_carry_where_a_tuple_came_in_is_an_error_and_a_tuple_fixes_it() -
         total, count = carry
         return (total + x, count + 1), total + x
 
-    with pytest.raises(TypeError, match="same pytree structure"):
+    # The page says the message names where the structures part: the carry itself, tuple in
+    # and list out.
+    with pytest.raises(
+        TypeError,
+        match=r"same pytree structure(?s:.*)carry carry is a <class 'tuple'> but .* <class 'list'>",
+    ):
         lax.scan(as_list, (0.0, 0), jnp.arange(4.0))
     (total, count), partial = lax.scan(as_tuple, (0.0, 0), jnp.arange(4.0))
     running, after = 0.0, []
@@ -190,3 +196,74 @@ def test_tree_map_over_a_none_and_an_array_raises_and_is_leaf_fixes_it() -> None
     )
     assert fixed["bias"] is None
     np.testing.assert_allclose(fixed["weight"], [0.9, 0.9])
+
+
+def test_dict_keys_are_sorted_in_leaves_and_in_tree_map_output_and_must_sort() -> None:
+    mapped = jax.tree.map(lambda v: v, {"weights": 1, "origin": 2, "step": 3})
+    assert list(mapped) == ["origin", "step", "weights"]
+    with pytest.raises(ValueError, match="sorting"):
+        jax.tree.leaves({1: 1.0, "a": 2.0})
+
+
+@pytest.mark.parametrize("transform", [jax.jit, jax.grad, jax.vmap])
+def test_an_unregistered_class_is_one_leaf_and_no_argument_of_a_transformation(
+    transform: Any,
+) -> None:
+    class Opaque:
+        def __init__(self, v: jax.Array) -> None:
+            self.v = v
+
+    opaque = Opaque(jnp.ones(2))
+    assert jax.tree.leaves(opaque) == [opaque]
+    with pytest.raises(TypeError):
+        transform(lambda o: jnp.sum(o.v))(opaque)
+
+
+def test_an_array_as_a_static_field_fails_when_jit_compares_it() -> None:
+    def layer() -> Dense:
+        return Dense(jnp.ones((2, 3)), jnp.zeros(3), jnp.array([1, 2]))  # type: ignore[arg-type]
+
+    double = jax.jit(lambda d: d.weight * 2)
+    double(layer())  # nothing to compare against yet
+    with pytest.raises(ValueError, match="arrays cannot be passed as metadata"):
+        double(layer())
+
+
+def test_none_in_in_axes_stands_for_a_whole_subtree() -> None:
+    tree = {"mapped": jnp.arange(6.0).reshape(2, 3), "shared": [jnp.ones(3), (jnp.ones(3),)]}
+    found = jax.vmap(
+        lambda t: t["mapped"] + t["shared"][0] + t["shared"][1][0],
+        in_axes=({"mapped": 0, "shared": None},),
+    )(tree)
+    np.testing.assert_array_equal(found, np.arange(6.0).reshape(2, 3) + 2)
+
+
+@pytest.mark.parametrize("n", [1, 10, 100])
+def test_first_element_hands_every_leaf_to_one_same_program(n: int) -> None:
+    data = jax.random.normal(jax.random.key(5), (1000,))
+    tree = split_leaves(data, n)
+    kept = jax.jit(first_element, keep_unused=True).lower(tree).compile()
+    pruned = jax.jit(first_element).lower(tree).compile()
+    # keep_unused: every leaf is an argument of the program (one placement each); without it,
+    # JAX drops the leaves the program does not read (None for each).
+    assert len(jax.tree.leaves(kept.input_shardings)) == n
+    assert len(jax.tree.leaves(pruned.input_shardings)) == 1
+    assert float(kept(tree)) == float(data[0])
+
+
+def test_interval_is_rebuilt_around_children_that_are_not_arrays() -> None:
+    assert repr(jax.tree.map(lambda v: None, Interval(1.0, 2.0))) == "Interval(lo=None, hi=None)"
+    shapes = jax.tree.map(jnp.shape, Interval(jnp.ones(2), jnp.ones(3)))
+    assert (shapes.lo, shapes.hi) == ((2,), (3,))
+
+
+def test_grad_differentiates_the_first_argument_and_refuses_an_integer_leaf() -> None:
+    grads = jax.grad(lambda t, s: t["a"] * s)({"a": 2.0}, 3.0)
+    assert grads == {"a": 3.0}
+    with pytest.raises(TypeError, match="real- or complex-valued inputs"):
+        jax.grad(lambda t: t["a"] * 1.0)({"a": jnp.int32(1)})
+
+
+def test_tree_map_takes_the_first_tree_as_a_prefix_of_the_others() -> None:
+    found = jax.tree.map(lambda a, b: (a, b), {"x": 1}, {"x": [2, 3]})
+    assert found == {"x": (1, [2, 3])}  # the leaf 1 stood for the whole list

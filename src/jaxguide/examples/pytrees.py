@@ -25,6 +25,7 @@ __all__ = [
     "batch_loss_numpy",
     "dense",
     "finite_difference_grad",
+    "first_element",
     "init_params",
     "jit_with_structure_log",
     "loss",
@@ -256,6 +257,20 @@ def split_leaves(x: jax.Array, n: int) -> jax.Array | list[jax.Array]:
         return x
     pieces: list[jax.Array] = jax.device_put(np.split(np.asarray(x), n))
     return pieces
+
+
+def first_element(tree: Any) -> jax.Array:
+    """The first element of the first leaf of ``tree``: the same work however many leaves
+    ``tree`` holds.
+
+    Jitted with ``keep_unused=True``, every leaf is still an argument of the compiled program,
+    so a call hands each one over while the program reads one number: what such a call costs
+    beyond a one-leaf call is the call's own work per leaf.
+
+    >>> first_element([jnp.arange(3.0) + 7, {"a": jnp.ones(3)}])
+    Array(7., dtype=float32)
+    """
+    return jnp.ravel(jax.tree.leaves(tree)[0])[0]
 
 
 def sum_leaves(tree: Any) -> jax.Array:

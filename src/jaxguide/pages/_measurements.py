@@ -106,9 +106,9 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
         declare("pytrees-grad", 1, "transforms/pytrees", "grad/grad", "grad/finite-differences"),
         declare(
             "pytrees-leaves",
-            1,
+            2,
             "transforms/pytrees",
-            *(f"dispatch/leaves-{n}" for n in LEAF_COUNTS),
+            *(f"dispatch/{what}-{n}" for what in ("leaves", "passed") for n in LEAF_COUNTS),
         ),
     )
 )
