@@ -313,6 +313,11 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         lambda r: set_ratio(r, "cond", "vmap-expensive", "vmap-cheap", 1.0),
         lambda r: set_ratio(r, "cond", "vmap-expensive", "vmap-cheap", 3.0),
     ),
+    "vmapped-cond-cheap-pays-expensive": (
+        lambda r: set_ratio(r, "cond", "vmap-cheap", "vmap-cheap-branch", 50.0),
+        # an expensive branch that cost next to nothing: the all-cheap batch as fast as cheap
+        lambda r: set_ratio(r, "cond", "vmap-cheap", "vmap-cheap-branch", 1.0),
+    ),
     "cond-loop-pays-branch-taken": (
         lambda r: set_ratio(r, "cond", "loop-expensive", "loop-cheap", 3.0),
         lambda r: set_ratio(r, "cond", "loop-expensive", "loop-cheap", 1.0),
@@ -332,6 +337,18 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
     "associative-scan-matches-scan": (
         _same,
         lambda r: with_values(r, "prefix-sum", "associative_scan", max_abs_diff=1.0),
+    ),
+    "static-field-recompiles": (
+        _same,  # a call that changed only leaves traced and compiled: one more of each
+        lambda r: with_values(r, "static", "trace-log", traces=3, compiles=3),
+    ),
+    "grad-returns-argument-structure": (
+        _same,  # grad's tree is not the parameters' structure
+        lambda r: with_values(r, "grad", "grad", same_structure=False),
+    ),
+    "leaves-cost-dispatch": (
+        lambda r: set_ratio(r, "dispatch", "leaves-1000", "leaves-1", 20.0),
+        lambda r: set_ratio(r, "dispatch", "leaves-1000", "leaves-1", 2.0),
     ),
 }
 
@@ -583,6 +600,8 @@ COUNT_CLAIMS = (
     "microbatching-cuts-like-remat",
     "hvp-memory-linear",
     "checkpoint-nothing-saveable-cuts-memory",
+    "static-field-recompiles",
+    "grad-returns-argument-structure",
 )
 
 
@@ -614,3 +633,38 @@ def test_a_claim_comparing_counts_never_holds_when_every_count_is_zero(claim_id:
     assert verdict.status in ("fails", "not-measured"), verdict.text
     if verdict.status == "not-measured":
         assert verdict.figure, "not measured, without saying why"
+
+
+def test_checkpointed_scan_memory_must_still_grow_a_step() -> None:
+    """The sentence says the checkpointed memory still grows with the length (the carries are
+    kept): a checkpointed scan whose memory stayed flat would cut more, and fail the claim."""
+    real = fixture("control-flow-scan")
+    claim = CLAIMS["checkpoint-cuts-scan-memory"]
+    assert claim.evaluate(real).status == "holds"
+    flat = real.memory("scan-grad", "checkpoint-256").temp_bytes
+    flat_run = real
+    for n in (512, 1024):
+        flat_run = with_memory(flat_run, "scan-grad", f"checkpoint-{n}", temp_bytes=flat)
+    assert claim.evaluate(flat_run).status == "fails"
+    # A memory analysis that read nothing for the checkpointed programs cut "infinitely".
+    nothing = real
+    for n in (256, 512, 1024):
+        nothing = with_memory(nothing, "scan-grad", f"checkpoint-{n}", temp_bytes=0)
+    assert claim.evaluate(nothing).status == "fails"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"compiles": 3},  # a leaf change compiled, though it traced nothing
+        {"traces": 1, "compiles": 1},  # a new static value reused the program
+    ],
+)
+def test_static_field_claim_fails_on_each_count_that_departs(values: dict[str, int]) -> None:
+    changed = with_values(fixture("pytrees-static"), "static", "trace-log", **values)
+    assert CLAIMS["static-field-recompiles"].evaluate(changed).status == "fails"
+
+
+def test_grad_structure_claim_fails_when_the_values_differ() -> None:
+    changed = with_values(fixture("pytrees-grad"), "grad", "grad", max_abs_diff=1.0)
+    assert CLAIMS["grad-returns-argument-structure"].evaluate(changed).status == "fails"

@@ -9,12 +9,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax import lax
+from jax.ad_checkpoint import print_saved_residuals
 
 from jaxguide.examples.control_flow import (
     branchy,
     cheap,
     expensive,
     fori_power_sum,
+    halve_at_most,
     halve_until_small,
     init_weights,
     loop_over_examples,
@@ -60,6 +63,57 @@ def test_vmapped_cond_is_a_select_and_matches_a_loop() -> None:
     np.testing.assert_allclose(looped, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_vmapped_switch_with_a_batched_index_selects_over_every_branch() -> None:
+    branches = [jnp.sin, jnp.cos, jnp.tanh]
+    batched = jax.vmap(lambda i, x: lax.switch(i, branches, x))
+    index, xs = jnp.array([0, 1, 2, 1]), jnp.linspace(-1.0, 1.0, 4)
+    jaxpr = jax.make_jaxpr(batched)(index, xs)
+    prims = _primitives(jaxpr)
+    assert "cond" not in prims
+    assert {"sin", "cos", "tanh", "select_n"} <= prims
+    expected = [np.sin, np.cos, np.tanh]
+    np.testing.assert_allclose(
+        batched(index, xs),
+        [expected[i](x) for i, x in zip(index.tolist(), np.asarray(xs), strict=True)],
+        rtol=1e-6,
+    )
+
+
+def test_vmapped_cond_with_an_unbatched_predicate_stays_a_cond() -> None:
+    xs, w = jax.random.normal(KX, (5, 4)), jax.random.normal(KW, (4, 4)) / 2
+    batched = jax.vmap(branchy, in_axes=(None, 0, None))
+    prims = _primitives(jax.make_jaxpr(batched)(jnp.array(True), xs, w))
+    assert "cond" in prims
+    assert "select_n" not in prims
+    for pred, branch in ((True, expensive), (False, cheap)):
+        expected = np.stack([branch(x, w) for x in xs])
+        np.testing.assert_allclose(batched(jnp.array(pred), xs, w), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_where_gradient_takes_nan_from_the_side_not_chosen() -> None:
+    def log_or_zero(x: jax.Array) -> jax.Array:
+        return jnp.where(x > 0, jnp.log(x), 0.0)
+
+    def log_or_zero_safe(x: jax.Array) -> jax.Array:
+        return jnp.where(x > 0, jnp.log(jnp.where(x > 0, x, 1.0)), 0.0)
+
+    assert np.isnan(float(jax.grad(log_or_zero)(0.0)))
+    assert float(jax.grad(log_or_zero_safe)(0.0)) == 0.0
+    for x in (0.5, 2.0):
+        assert float(jax.grad(log_or_zero_safe)(x)) == pytest.approx(1 / x)
+
+
+def test_bounded_loop_differentiates_like_the_while_loop() -> None:
+    assert "scan" in _primitives(jax.make_jaxpr(halve_at_most)(5.0))
+    for start in (0.5, 5.0, 100.0, 3.0e18):
+        v, trips = start, 0
+        while v >= 1.0:
+            v, trips = v / 2.0, trips + 1
+        assert float(halve_at_most(start)) == pytest.approx(v, rel=1e-6)
+        assert float(jax.grad(halve_at_most)(start)) == pytest.approx(0.5**trips, rel=1e-6)
+        assert float(jax.jvp(halve_until_small, (start,), (1.0,))[1]) == pytest.approx(0.5**trips)
+
+
 def test_while_loop_forward_mode_only() -> None:
     for start in (0.5, 5.0, 100.0):
         v = start
@@ -81,6 +135,9 @@ def test_fori_loop_static_is_scan_and_traced_is_while() -> None:
     assert "while" in _primitives(jax.make_jaxpr(fori_power_sum)(2.0, 3))
     with pytest.raises(ValueError, match="Reverse-mode differentiation does not work"):
         jax.jit(jax.grad(fori_power_sum))(2.0, 3)
+    # Forward mode goes through the while_loop that traced bounds make.
+    tangent = jax.jit(lambda x, n: jax.jvp(lambda y: fori_power_sum(y, n), (x,), (1.0,))[1])
+    assert float(tangent(2.0, 3)) == pytest.approx(1 + 2 * 2.0 + 3 * 2.0**2)
 
 
 def test_scan_matches_a_python_loop_and_vmaps_over_sequences() -> None:
@@ -97,12 +154,43 @@ def test_scan_matches_a_python_loop_and_vmaps_over_sequences() -> None:
         np.testing.assert_allclose(rnn(weights, seq, unroll=4)[1], out, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("unroll", [1, 4, 16])
+def test_unrolled_scan_compiles_that_many_copies_of_the_step(unroll: int) -> None:
+    weights, xs = init_weights(KW, 4, 16), jnp.ones((64, 4))
+    lowered = jax.jit(partial(rnn, unroll=unroll)).lower(weights, xs)
+    # JAX's lowering calls the step `unroll` times in the loop's body; XLA inlines each call.
+    assert lowered.as_text().count("func.call @closed_call") == unroll
+    assert lowered.compile().as_text().count(" tanh(") == 2 * unroll  # the step has two tanh
+
+
+def test_what_grad_through_the_scan_keeps(capsys: pytest.CaptureFixture[str]) -> None:
+    """The page: two hidden-sized and three carry-sized arrays a step; checkpointed, the carry."""
+    weights, seq = init_weights(KW, 8, 64), jax.random.normal(KX, (16, 8))
+    print_saved_residuals(rnn_loss, weights, seq)
+    plain = [line for line in capsys.readouterr().out.splitlines() if "output of scan" in line]
+    assert sorted(line.split()[0] for line in plain) == ["f32[16,64]"] * 2 + ["f32[16,8]"] * 3
+    print_saved_residuals(partial(rnn_loss, checkpoint=True), weights, seq)
+    remat = [line for line in capsys.readouterr().out.splitlines() if "output of scan" in line]
+    assert [line.split()[0] for line in remat] == ["f32[16,8]"]
+
+
 def test_checkpoint_gives_the_same_gradient_with_less_memory() -> None:
     weights, seq = init_weights(KW, 8, 64), jax.random.normal(KX, (128, 8))
     plain = jax.jit(jax.grad(rnn_loss))
     remat = jax.jit(jax.grad(partial(rnn_loss, checkpoint=True)))
     for a, b in zip(plain(weights, seq), remat(weights, seq), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+    def loop_loss(w: tuple[jax.Array, jax.Array]) -> jax.Array:  # no scan: a Python loop
+        h, ys = jnp.zeros(seq.shape[-1]), []
+        for x in np.asarray(seq):
+            h, y = step(w, h, x)
+            ys.append(y)
+        return jnp.mean(jnp.stack(ys))
+
+    # The reference differentiates no scan, so scan's own reverse rule is checked too.
+    for a, b in zip(plain(weights, seq), jax.jit(jax.grad(loop_loss))(weights), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     temp = {
         name: fn.lower(weights, seq).compile().memory_analysis().temp_size_in_bytes
         for name, fn in (("plain", plain), ("remat", remat))
@@ -115,3 +203,4 @@ def test_prefix_sums_match_numpy_cumsum() -> None:
     expected = np.cumsum(np.asarray(values))
     np.testing.assert_array_equal(prefix_sum_scan(values), expected)
     np.testing.assert_array_equal(prefix_sum_associative(values), expected)
+    np.testing.assert_array_equal(jnp.cumsum(values), expected)

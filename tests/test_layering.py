@@ -88,3 +88,11 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path: Path) -> None:
         "def f():\n    import matplotlib.style\n    from jaxguide.render import caption\n"
     )
     assert _imports(module) == {"matplotlib.style", "jaxguide.render"}
+
+
+def test_judging_claims_needs_no_jax() -> None:
+    """The docs build judges every claim in the Sphinx process: importing jax there (about a
+    second) would slow every rebuild, the edit loop's included."""
+    code = "import sys, jaxguide.claims; print('jax' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -13,6 +13,7 @@ from jaxguide.claims import (
     _microbatch,
     _parallel,
     _profiling,
+    _pytrees,
     _site,
     _transforms,
     _vectorize,
@@ -46,6 +47,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_meshes.CLAIMS,
         *_profiling.CLAIMS,
         *_control_flow.CLAIMS,
+        *_pytrees.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

@@ -17,6 +17,7 @@ __all__ = [
     "cheap",
     "expensive",
     "fori_power_sum",
+    "halve_at_most",
     "halve_until_small",
     "init_weights",
     "loop_over_examples",
@@ -84,6 +85,25 @@ def halve_until_small(x: jax.Array) -> jax.Array:
     0.625
     """
     return lax.while_loop(lambda v: v >= 1.0, lambda v: v / 2.0, x)
+
+
+def halve_at_most(x: jax.Array, trips: int = 64) -> jax.Array:
+    """:func:`halve_until_small` as ``trips`` trips, which ``grad`` differentiates.
+
+    Each trip halves ``x`` only while it is at least one and leaves it as it
+    is after, so the result is the same whenever ``trips`` is enough (64
+    halvings take any float32 below 2⁶⁴ under one). ``trips`` is a Python
+    integer, so ``fori_loop`` becomes a ``scan``.
+
+    >>> float(halve_at_most(jnp.array(5.0)))
+    0.625
+    >>> float(jax.grad(halve_at_most)(5.0))
+    0.125
+    """
+    halved: jax.Array = lax.fori_loop(
+        0, trips, lambda _, v: jnp.where(v >= 1.0, v / 2.0, v), jnp.asarray(x, float)
+    )
+    return halved
 
 
 def fori_power_sum(x: jax.Array, n: int | jax.Array) -> jax.Array:
@@ -169,7 +189,12 @@ def prefix_sum_scan(x: jax.Array) -> jax.Array:
 
 
 def prefix_sum_associative(x: jax.Array) -> jax.Array:
-    """Running sums of ``x`` with ``lax.associative_scan``: about ``log2(n)`` rounds of adds.
+    """Running sums of ``x`` with ``lax.associative_scan``, in rounds.
+
+    About ``2·log2(n)`` rounds, the adds within a round independent of one
+    another; about twice the adds of the sequential sum in all. For a plain
+    running sum JAX has ``jnp.cumsum``; ``associative_scan`` is for an
+    associative operation of one's own.
 
     >>> prefix_sum_associative(jnp.ones(3))
     Array([1., 2., 3.], dtype=float32)

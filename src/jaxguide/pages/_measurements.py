@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jaxguide.claims._control_flow import SCAN_LENGTHS, UNROLL_FACTORS
+from jaxguide.claims._pytrees import LEAF_COUNTS
 from jaxguide.results import benchmark_variants
 
 __all__ = ["MEASUREMENTS", "PageMeasurement", "declare"]
@@ -73,9 +74,10 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
         declare("profiling-large", 1, "performance/profiling", "step/op-by-op", "step/jit"),
         declare(
             "control-flow-cond",
-            1,
+            2,
             "transforms/control-flow",
             "cond/vmap-cheap",
+            "cond/vmap-cheap-branch",
             "cond/vmap-expensive",
             "cond/loop-cheap",
             "cond/loop-expensive",
@@ -94,10 +96,19 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
         ),
         declare(
             "control-flow-prefix",
-            1,
+            2,
             "transforms/control-flow",
             "prefix-sum/scan",
             "prefix-sum/associative_scan",
+            "prefix-sum/cumsum",
+        ),
+        declare("pytrees-static", 1, "transforms/pytrees", "static/trace-log"),
+        declare("pytrees-grad", 1, "transforms/pytrees", "grad/grad", "grad/finite-differences"),
+        declare(
+            "pytrees-leaves",
+            1,
+            "transforms/pytrees",
+            *(f"dispatch/leaves-{n}" for n in LEAF_COUNTS),
         ),
     )
 )
