@@ -1723,3 +1723,56 @@ def test_a_hanging_loop_or_step_hits_the_deadline() -> None:
     assert sgd.message.startswith("sgd_update: did not finish in 1 s:"), sgd
     assert time.perf_counter() - start < 10
     assert check_newton_sqrt(newton_fori).passed  # and the kernel is left usable
+
+
+def test_a_compiled_loop_that_never_ends_is_reported_within_the_deadline(tmp_path) -> None:
+    """A lax.while_loop whose condition stays true runs in XLA, which no signal interrupts: the
+    check waits for it with a timeout and says it runs on. A fresh process, so its end ends it."""
+    script = tmp_path / "forever.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import time
+            import jax.numpy as jnp
+            from jax import lax
+            from jaxguide.practice import check_newton_sqrt, NEWTON_STEPS
+
+            def forever(a):
+                return lax.while_loop(lambda x: jnp.any(x > -1.0), lambda x: (x + a / x) / 2, a)
+
+            start = time.perf_counter()
+            report = check_newton_sqrt(forever, deadline=1)
+            print(f"{time.perf_counter() - start:.1f}")
+            print(report)
+            right = lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, a + 1.0)
+            print(check_newton_sqrt(right).passed)
+            """
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True
+    )
+    took, report, usable = done.stdout.strip().splitlines()
+    assert float(took) < 5, took
+    assert "did not finish in 1 s: forever() was still running, inside a compiled" in report
+    assert "until you restart the kernel" in report
+    assert usable == "True", done.stdout  # other computations still run beside it
+
+
+def test_a_python_loop_that_never_ends_is_stopped_every_time() -> None:
+    """The stop is raised again until the loop ends: once alone can land in a callback that
+    swallows it (the garbage collector's, which JAX sets), and the loop would run on."""
+
+    def endless(a):
+        x, i = a + 1.0, 0
+        while i != NEWTON_STEPS + 0.5:  # never equal: a Python loop tracing forever
+            x = (x + a / x) / 2
+            i += 1
+        return x
+
+    for _ in range(3):
+        start = time.perf_counter()
+        report = check_newton_sqrt(endless, deadline=1)
+        assert "did not finish in 1 s" in report.message, report
+        assert "was stopped" in report.message, report
+        assert time.perf_counter() - start < 5
