@@ -972,6 +972,33 @@ def newton_traced_count(a):
     return lax.fori_loop(0, steps, lambda _, x: (x + a / x) / 2, a + 1.0)
 
 
+def newton_scan_unroll(a):
+    return lax.scan(lambda x, _: ((x + a / x) / 2, None), a + 1.0, length=NEWTON_STEPS, unroll=4)[0]
+
+
+def newton_vmapped(a):
+    """One scalar at a time: fori_loop under vmap."""
+    return jax.vmap(
+        lambda s: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + s / x) / 2, s + 1.0)
+    )(a)
+
+
+def newton_power_two(a):
+    """x ** 2.0 is a pow in the jaxpr, of an integral power: not a root."""
+    return lax.fori_loop(0, NEWTON_STEPS, lambda _, x: x - (x**2.0 - a) / (2 * x), a + 1.0)
+
+
+def check_in_x64(check: Fn) -> Fn:
+    """The check run with JAX's 64-bit mode on, in this thread only."""
+
+    def check_x64(fn: Fn, **kwargs: Any) -> Report:
+        with jax.enable_x64(True):
+            return check(fn, **kwargs)
+
+    check_x64.__name__ = check.__name__
+    return check_x64
+
+
 def newton_steps(steps: int) -> Fn:
     return lambda a: lax.fori_loop(0, steps, lambda _, x: (x + a / x) / 2, a + 1.0)
 
@@ -1088,6 +1115,10 @@ RIGHT += [
     ("newton-scan-length", check_newton_sqrt, newton_scan_length),
     ("newton-scan-residual", check_newton_sqrt, newton_scan_residual),
     ("newton-fori-pair-checkpointed", check_newton_sqrt, newton_fori_pair),
+    ("newton-scan-unrolled-by-4", check_newton_sqrt, newton_scan_unroll),
+    ("newton-vmapped-scalar", check_newton_sqrt, newton_vmapped),
+    ("newton-squared-as-a-power", check_newton_sqrt, newton_power_two),
+    ("newton-in-x64", check_in_x64(check_newton_sqrt), newton_fori),
     ("sgd-tree-map", check_sgd, lambda p, g, lr: jax.tree.map(lambda p, g: p - lr * g, p, g)),
     ("sgd-replace", check_sgd, sgd_replace),
     ("sgd-unflatten", check_sgd, sgd_unflatten),
@@ -1145,17 +1176,78 @@ WRONG += [
         variant="break",
     ),
     case(
-        "too few steps",
+        "another number of steps",
         check_newton_sqrt,
         newton_steps(5),
-        "x after fewer Newton steps than NEWTON_STEPS (5 of 20)",
+        "x after another number of Newton steps than NEWTON_STEPS (5 of 20 steps)",
     ),
     case(
-        "too few steps",
+        "another number of steps",
         check_newton_sqrt,
         newton_steps(1),
-        "(1 of 20)",
+        "(1 of 20 steps)",
         variant="one",
+    ),
+    # From 9 steps on, the first two ranges of a have converged: the third tells the count.
+    case(
+        "another number of steps",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(1, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, a + 1.0),
+        "(19 of 20 steps)",
+        variant="from-one",
+    ),
+    case(
+        "another number of steps",
+        check_newton_sqrt,
+        newton_steps(12),
+        "(12 of 20 steps)",
+        variant="twelve",
+    ),
+    case(
+        "another number of steps",
+        check_newton_sqrt,
+        newton_steps(NEWTON_STEPS + 1),
+        "(21 of 20 steps)",
+        variant="one-more",
+    ),
+    case(
+        "started from a or from 1",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, a),
+        "NEWTON_STEPS steps from x = a or x = 1",
+    ),
+    case(
+        "started from a or from 1",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, jnp.ones_like(a)),
+        "NEWTON_STEPS steps from x = a or x = 1",
+        variant="ones",
+    ),
+    case(
+        "started from a / 2",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, a / 2),
+        "NEWTON_STEPS steps from x = a / 2",
+    ),
+    case(
+        "the root in closed form, not Newton's steps",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, 0, lambda _, x: (x + a / x) / 2, jnp.sqrt(a)),
+        "its jaxpr holds sqrt",
+        variant="empty-loop",
+    ),
+    case(
+        "the root in closed form, not Newton's steps",
+        check_newton_sqrt,
+        lambda a: newton_fori(a) * 0 + jnp.sqrt(a),
+        "its jaxpr holds sqrt beside its loop",
+        variant="beside-a-loop",
+    ),
+    case(
+        "lax.scan's (carry, None) pair returned",
+        check_newton_sqrt,
+        lambda a: lax.scan(lambda x, _: ((x + a / x) / 2, None), a + 1.0, length=NEWTON_STEPS),
+        "lax.scan's pair (final x, None)",
     ),
     case(
         "the step without the halving",

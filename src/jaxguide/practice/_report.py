@@ -20,9 +20,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec
 
 import jax
+import jaxlib
 import numpy as np
 
 __all__ = [
@@ -249,9 +251,7 @@ class _Stuck(Exception):
 
 _in_call = threading.local()
 _INSIDE = tuple(
-    os.path.dirname(path) + os.sep
-    for path in (jax.__file__, jax.lib.__file__, __file__)
-    if path
+    str(Path(path).parent) + os.sep for path in (jax.__file__, jaxlib.__file__, __file__) if path
 )
 
 
@@ -297,7 +297,7 @@ def _stop(thread: threading.Thread, box: dict[str, Any]) -> None:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, late)
         thread.join(0.05)
     if thread.is_alive() and "done" not in box:
-        frame = sys._current_frames().get(thread.ident or 0)  # noqa: SLF001
+        frame = sys._current_frames().get(thread.ident or 0)
         raise _Stuck(frame is None or frame.f_code.co_filename.startswith(_INSIDE))
 
 
@@ -390,7 +390,7 @@ def call(
     def ready() -> Any:
         out = run()
         with contextlib.suppress(Exception):  # wait here, within the deadline, for the values
-            jax.block_until_ready(out)
+            jax.block_until_ready(out)  # type: ignore[no-untyped-call]
         return out
 
     late = f"did not finish in {seconds:g} s: {what or _name(fn)} was still running"
