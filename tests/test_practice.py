@@ -1059,6 +1059,37 @@ class AllStatic:
     activation: str
 
 
+class Meta:
+    """Static data without __eq__: two of them compare equal only if they are one object."""
+
+    def __init__(self, activation):
+        self.activation = activation
+
+
+@jax.tree_util.register_pytree_node_class
+class FreshMeta(ByHand):
+    """Its flatten makes a new Meta each time, so no two of its structures compare equal."""
+
+    def tree_flatten(self):
+        return (self.layers,), Meta(self.activation)
+
+    @classmethod
+    def tree_unflatten(cls, meta, children):
+        return cls(children[0], meta.activation)
+
+
+@jax.tree_util.register_pytree_node_class
+class ItselfStatic(ByHand):
+    """Its flatten returns the object itself, arrays and all, as static data."""
+
+    def tree_flatten(self):
+        return (self.layers,), self
+
+    @classmethod
+    def tree_unflatten(cls, itself, children):
+        return cls(children[0], itself.activation)
+
+
 def check_sgd_update_on(cls: type) -> Fn:
     """check_sgd_update with the class given, so a case passes the step alone."""
 
@@ -1297,6 +1328,14 @@ WRONG += [
         check_sgd_update_on(AllStatic),
         descend,
         "jax.tree.leaves of your AllStatic is empty",
+    ),
+    case(
+        "static data that does not compare equal",
+        check_sgd_update_on(FreshMeta),
+        descend,
+        "static data that does not compare equal: jax.tree.structure of the same FreshMeta, "
+        "taken twice, gives two structures that are not ==, because the static data your "
+        "flatten returns (a new Meta each time)",
     ),
     case("the parameters not moved", check_sgd, lambda p, g, lr: p, "the parameters passed in"),
     case(
@@ -1868,3 +1907,51 @@ def test_a_python_loop_that_never_ends_is_stopped_every_time() -> None:
         assert "did not finish in 1 s" in report.message, report
         assert "was stopped" in report.message, report
         assert time.perf_counter() - start < 5
+
+
+def test_errors_of_the_jitted_update_say_where_and_never_advise_a_static_lr() -> None:
+    """The check requires that a new rate does not compile again: lr must stay traced."""
+
+    def float_lr(params, grads, lr):
+        lr = float(lr)
+        return descend(params, grads, lr)
+
+    def if_on_lr(params, grads, lr):
+        if lr <= 0:
+            raise ValueError("lr must be positive")
+        return descend(params, grads, lr)
+
+    converted, tested = check_sgd(float_lr), check_sgd(if_on_lr)
+    assert "jax.jit(float_lr) raised ConcretizationTypeError" in converted.message, converted
+    assert "drop float() and compute with lr as it comes" in converted.message, converted
+    assert "jax.jit(if_on_lr) raised TracerBoolConversionError" in tested.message, tested
+    assert "jnp.where or jnp.minimum" in tested.message, tested
+    for report in (converted, tested):
+        assert "static" not in report.message, report
+
+
+def test_a_gradient_of_another_structure_is_said_on_one_line_without_arrays() -> None:
+    report = check_sgd_update_on(ItselfStatic)(descend)
+    assert not report.passed
+    assert "its static data holds 4 arrays (your flatten returns them" in report.message, report
+    assert "\n" not in report.message
+    assert "Array(" not in report.message, report
+
+
+def test_an_error_the_check_meets_outside_a_call_is_a_report() -> None:
+    """Whatever the reader's code raises, the check returns a report, never the exception."""
+
+    @jax.tree_util.register_pytree_node_class
+    class Fails(ByHand):
+        calls = 0
+
+        def tree_flatten(self):
+            type(self).calls += 1
+            if type(self).calls > 40:
+                raise RuntimeError("flatten gave up")
+            return super().tree_flatten()
+
+    report = check_sgd_update_on(Fails)(descend)
+    assert not report.passed
+    assert "RuntimeError" in report.message, report
+    assert "flatten gave up" in report.message, report

@@ -168,7 +168,13 @@ def checker(
             try:
                 return Report(passed=True, message=run(*args, **kwargs))
             except Mistake as mistake:
-                return Report(passed=False, message=f"{task}: {mistake}")
+                return Report(passed=False, message=f"{task}: {_one_line(str(mistake))}")
+            except Exception as error:  # noqa: BLE001 (the reader's code, met outside call())
+                return Report(
+                    passed=False,
+                    message=f"{task}: while the check read your answer, "
+                    f"{type(error).__name__} was raised: {_one_line(message(error))}",
+                )
             finally:
                 _deadline.reset(token)
 
@@ -374,7 +380,8 @@ def call(
     of ``hints`` (and of the common tracer errors' hints) whose evidence is present. With
     ``jit``, ``fn`` runs as one compiled program (its callable arguments static), which is
     much cheaper than running a small function operation by operation; a function that cannot
-    be jitted runs as written.
+    be jitted runs as written. ``what`` names the call in the messages (``"jax.grad(mlp_loss)
+    on your MLP"``), when it is not ``fn`` itself.
     """
     seconds = _deadline.get()
 
@@ -416,8 +423,19 @@ def call(
     except Exception as error:
         text = message(error)
         advice = next((a for h in (*hints, *TRACER_HINTS) if (a := h.evidence(error, text))), None)
-        sentence = f"raised {type(error).__name__}: {text}"
+        who = f"{what} " if what and what != _name(fn) else ""  # where it came from, if not fn
+        sentence = f"{who}raised {type(error).__name__}: {text}"
         raise Mistake(f"{sentence} — {advice}" if advice else sentence) from error
+
+
+def _one_line(text: str, most: int | None = None) -> str:
+    """``text`` on one line; shortened to ``most`` characters if given (a repr can be long).
+
+    >>> _one_line("PyTreeDef([*,\n   *])"), _one_line("x" * 10, most=5)
+    ('PyTreeDef([*, *])', 'xxxx…')
+    """
+    text = " ".join(text.split())
+    return text if most is None or len(text) <= most else text[: most - 1] + "…"
 
 
 def _name(fn: Callable[..., Any]) -> str:
