@@ -299,9 +299,20 @@ def _stop(thread: threading.Thread, box: dict[str, Any]) -> None:
     ident = ctypes.c_ulong(thread.ident or 0)
     late = ctypes.py_object(_Late)
     until = time.monotonic() + GRACE_S
-    while thread.is_alive() and "done" not in box and time.monotonic() < until:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, late)
-        thread.join(0.05)
+    previous = sys.unraisablehook
+
+    def quiet(unraisable: Any) -> None:  # a stop a callback swallowed: it is raised again
+        if not isinstance(unraisable.exc_value, _Late):
+            previous(unraisable)
+
+    sys.unraisablehook = quiet
+    try:
+        while thread.is_alive() and "done" not in box and time.monotonic() < until:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, late)
+            thread.join(0.05)
+    finally:
+        if sys.unraisablehook is quiet:
+            sys.unraisablehook = previous
     if thread.is_alive() and "done" not in box:
         frame = sys._current_frames().get(thread.ident or 0)
         raise _Stuck(frame is None or frame.f_code.co_filename.startswith(_INSIDE))
