@@ -442,7 +442,7 @@ def call(
 def _one_line(text: str, most: int | None = None) -> str:
     """``text`` on one line; shortened to ``most`` characters if given (a repr can be long).
 
-    >>> _one_line("PyTreeDef([*,\n   *])"), _one_line("x" * 10, most=5)
+    >>> _one_line("PyTreeDef([*,\\n   *])"), _one_line("x" * 10, most=5)
     ('PyTreeDef([*, *])', 'xxxx…')
     """
     text = " ".join(text.split())
