@@ -1722,9 +1722,23 @@ LOOKALIKES += [
     pytest.param(
         check_newton_sqrt,
         lambda a: newton_fori(a).astype(jnp.float16),
-        "fewer Newton steps",
+        "another number of Newton steps",
         "expected float32, got float16",
-        id="newton-float16-is-not-too-few-steps",
+        id="newton-float16-is-not-another-count",
+    ),
+    pytest.param(
+        check_newton_sqrt,
+        newton_power_two,
+        "the root in closed form",
+        "✓",
+        id="newton-a-power-of-two-is-not-a-root",
+    ),
+    pytest.param(
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, 60, lambda _, x: (x + a / x) / 2, a + 1.0),
+        "(60 of 20 steps)",
+        "or more of 20 steps, which converge to the root",
+        id="newton-converged-count-is-not-named-exactly",
     ),
     pytest.param(
         check_sgd,
