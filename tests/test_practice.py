@@ -972,6 +972,33 @@ def newton_traced_count(a):
     return lax.fori_loop(0, steps, lambda _, x: (x + a / x) / 2, a + 1.0)
 
 
+def newton_scan_unroll(a):
+    return lax.scan(lambda x, _: ((x + a / x) / 2, None), a + 1.0, length=NEWTON_STEPS, unroll=4)[0]
+
+
+def newton_vmapped(a):
+    """One scalar at a time: fori_loop under vmap."""
+    return jax.vmap(
+        lambda s: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + s / x) / 2, s + 1.0)
+    )(a)
+
+
+def newton_power_two(a):
+    """x ** 2.0 is a pow in the jaxpr, of an integral power: not a root."""
+    return lax.fori_loop(0, NEWTON_STEPS, lambda _, x: x - (x**2.0 - a) / (2 * x), a + 1.0)
+
+
+def check_in_x64(check: Fn) -> Fn:
+    """The check run with JAX's 64-bit mode on, in this thread only."""
+
+    def check_x64(fn: Fn, **kwargs: Any) -> Report:
+        with jax.enable_x64(True):
+            return check(fn, **kwargs)
+
+    check_x64.__name__ = check.__name__
+    return check_x64
+
+
 def newton_steps(steps: int) -> Fn:
     return lambda a: lax.fori_loop(0, steps, lambda _, x: (x + a / x) / 2, a + 1.0)
 
@@ -1032,6 +1059,37 @@ class AllStatic:
     activation: str
 
 
+class Meta:
+    """Static data without __eq__: two of them compare equal only if they are one object."""
+
+    def __init__(self, activation):
+        self.activation = activation
+
+
+@jax.tree_util.register_pytree_node_class
+class FreshMeta(ByHand):
+    """Its flatten makes a new Meta each time, so no two of its structures compare equal."""
+
+    def tree_flatten(self):
+        return (self.layers,), Meta(self.activation)
+
+    @classmethod
+    def tree_unflatten(cls, meta, children):
+        return cls(children[0], meta.activation)
+
+
+@jax.tree_util.register_pytree_node_class
+class ItselfStatic(ByHand):
+    """Its flatten returns the object itself, arrays and all, as static data."""
+
+    def tree_flatten(self):
+        return (self.layers,), self
+
+    @classmethod
+    def tree_unflatten(cls, itself, children):
+        return cls(children[0], itself.activation)
+
+
 def check_sgd_update_on(cls: type) -> Fn:
     """check_sgd_update with the class given, so a case passes the step alone."""
 
@@ -1088,6 +1146,10 @@ RIGHT += [
     ("newton-scan-length", check_newton_sqrt, newton_scan_length),
     ("newton-scan-residual", check_newton_sqrt, newton_scan_residual),
     ("newton-fori-pair-checkpointed", check_newton_sqrt, newton_fori_pair),
+    ("newton-scan-unrolled-by-4", check_newton_sqrt, newton_scan_unroll),
+    ("newton-vmapped-scalar", check_newton_sqrt, newton_vmapped),
+    ("newton-squared-as-a-power", check_newton_sqrt, newton_power_two),
+    ("newton-in-x64", check_in_x64(check_newton_sqrt), newton_fori),
     ("sgd-tree-map", check_sgd, lambda p, g, lr: jax.tree.map(lambda p, g: p - lr * g, p, g)),
     ("sgd-replace", check_sgd, sgd_replace),
     ("sgd-unflatten", check_sgd, sgd_unflatten),
@@ -1145,17 +1207,78 @@ WRONG += [
         variant="break",
     ),
     case(
-        "too few steps",
+        "another number of steps",
         check_newton_sqrt,
         newton_steps(5),
-        "x after fewer Newton steps than NEWTON_STEPS (5 of 20)",
+        "x after another number of Newton steps than NEWTON_STEPS (5 of 20 steps)",
     ),
     case(
-        "too few steps",
+        "another number of steps",
         check_newton_sqrt,
         newton_steps(1),
-        "(1 of 20)",
+        "(1 of 20 steps)",
         variant="one",
+    ),
+    # From 9 steps on, the first two ranges of a have converged: the third tells the count.
+    case(
+        "another number of steps",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(1, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, a + 1.0),
+        "(19 of 20 steps)",
+        variant="from-one",
+    ),
+    case(
+        "another number of steps",
+        check_newton_sqrt,
+        newton_steps(12),
+        "(12 of 20 steps)",
+        variant="twelve",
+    ),
+    case(
+        "another number of steps",
+        check_newton_sqrt,
+        newton_steps(NEWTON_STEPS + 1),
+        "(21 of 20 steps)",
+        variant="one-more",
+    ),
+    case(
+        "started from a or from 1",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, a),
+        "NEWTON_STEPS steps from x = a or x = 1",
+    ),
+    case(
+        "started from a or from 1",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, jnp.ones_like(a)),
+        "NEWTON_STEPS steps from x = a or x = 1",
+        variant="ones",
+    ),
+    case(
+        "started from a / 2",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, a / 2),
+        "NEWTON_STEPS steps from x = a / 2",
+    ),
+    case(
+        "the root in closed form, not Newton's steps",
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, 0, lambda _, x: (x + a / x) / 2, jnp.sqrt(a)),
+        "its jaxpr holds sqrt",
+        variant="empty-loop",
+    ),
+    case(
+        "the root in closed form, not Newton's steps",
+        check_newton_sqrt,
+        lambda a: newton_fori(a) * 0 + jnp.sqrt(a),
+        "its jaxpr holds sqrt beside its loop",
+        variant="beside-a-loop",
+    ),
+    case(
+        "lax.scan's (carry, None) pair returned",
+        check_newton_sqrt,
+        lambda a: lax.scan(lambda x, _: ((x + a / x) / 2, None), a + 1.0, length=NEWTON_STEPS),
+        "lax.scan's pair (final x, None)",
     ),
     case(
         "the step without the halving",
@@ -1205,6 +1328,14 @@ WRONG += [
         check_sgd_update_on(AllStatic),
         descend,
         "jax.tree.leaves of your AllStatic is empty",
+    ),
+    case(
+        "static data that does not compare equal",
+        check_sgd_update_on(FreshMeta),
+        descend,
+        "static data that does not compare equal: jax.tree.structure of the same FreshMeta, "
+        "taken twice, gives two structures that are not ==, because the static data your "
+        "flatten returns (a new Meta each time)",
     ),
     case("the parameters not moved", check_sgd, lambda p, g, lr: p, "the parameters passed in"),
     case(
@@ -1591,9 +1722,23 @@ LOOKALIKES += [
     pytest.param(
         check_newton_sqrt,
         lambda a: newton_fori(a).astype(jnp.float16),
-        "fewer Newton steps",
+        "another number of Newton steps",
         "expected float32, got float16",
-        id="newton-float16-is-not-too-few-steps",
+        id="newton-float16-is-not-another-count",
+    ),
+    pytest.param(
+        check_newton_sqrt,
+        newton_power_two,
+        "the root in closed form",
+        "✓",
+        id="newton-a-power-of-two-is-not-a-root",
+    ),
+    pytest.param(
+        check_newton_sqrt,
+        lambda a: lax.fori_loop(0, 60, lambda _, x: (x + a / x) / 2, a + 1.0),
+        "(60 of 20 steps)",
+        "or more of 20 steps, which converge to the root",
+        id="newton-converged-count-is-not-named-exactly",
     ),
     pytest.param(
         check_sgd,
@@ -1723,3 +1868,104 @@ def test_a_hanging_loop_or_step_hits_the_deadline() -> None:
     assert sgd.message.startswith("sgd_update: did not finish in 1 s:"), sgd
     assert time.perf_counter() - start < 10
     assert check_newton_sqrt(newton_fori).passed  # and the kernel is left usable
+
+
+def test_a_compiled_loop_that_never_ends_is_reported_within_the_deadline(tmp_path) -> None:
+    """A lax.while_loop whose condition stays true runs in XLA, which no signal interrupts: the
+    check waits for it with a timeout and says it runs on. A fresh process, so its end ends it."""
+    script = tmp_path / "forever.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import time
+            import jax.numpy as jnp
+            from jax import lax
+            from jaxguide.practice import check_newton_sqrt, NEWTON_STEPS
+
+            def forever(a):
+                return lax.while_loop(lambda x: jnp.any(x > -1.0), lambda x: (x + a / x) / 2, a)
+
+            start = time.perf_counter()
+            report = check_newton_sqrt(forever, deadline=1)
+            print(f"{time.perf_counter() - start:.1f}")
+            print(report)
+            right = lambda a: lax.fori_loop(0, NEWTON_STEPS, lambda _, x: (x + a / x) / 2, a + 1.0)
+            print(check_newton_sqrt(right).passed)
+            """
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True
+    )
+    took, report, usable = done.stdout.strip().splitlines()
+    assert float(took) < 5, took
+    assert "did not finish in 1 s: forever() was still running, inside a compiled" in report
+    assert "until you restart the kernel" in report
+    assert usable == "True", done.stdout  # other computations still run beside it
+
+
+def test_a_python_loop_that_never_ends_is_stopped_every_time() -> None:
+    """The stop is raised again until the loop ends: once alone can land in a callback that
+    swallows it (the garbage collector's, which JAX sets), and the loop would run on."""
+
+    def endless(a):
+        x, i = a + 1.0, 0
+        while i != NEWTON_STEPS + 0.5:  # never equal: a Python loop tracing forever
+            x = (x + a / x) / 2
+            i += 1
+        return x
+
+    for _ in range(3):
+        start = time.perf_counter()
+        report = check_newton_sqrt(endless, deadline=1)
+        assert "did not finish in 1 s" in report.message, report
+        assert "was stopped" in report.message, report
+        assert time.perf_counter() - start < 5
+
+
+def test_errors_of_the_jitted_update_say_where_and_never_advise_a_static_lr() -> None:
+    """The check requires that a new rate does not compile again: lr must stay traced."""
+
+    def float_lr(params, grads, lr):
+        lr = float(lr)
+        return descend(params, grads, lr)
+
+    def if_on_lr(params, grads, lr):
+        if lr <= 0:
+            raise ValueError("lr must be positive")
+        return descend(params, grads, lr)
+
+    converted, tested = check_sgd(float_lr), check_sgd(if_on_lr)
+    assert "jax.jit(float_lr) raised ConcretizationTypeError" in converted.message, converted
+    assert "drop float() and compute with lr as it comes" in converted.message, converted
+    assert "jax.jit(if_on_lr) raised TracerBoolConversionError" in tested.message, tested
+    assert "jnp.where or jnp.minimum" in tested.message, tested
+    for report in (converted, tested):
+        assert "static" not in report.message, report
+
+
+def test_a_gradient_of_another_structure_is_said_on_one_line_without_arrays() -> None:
+    report = check_sgd_update_on(ItselfStatic)(descend)
+    assert not report.passed
+    assert "its static data holds 4 arrays (your flatten returns them" in report.message, report
+    assert "\n" not in report.message
+    assert "Array(" not in report.message, report
+
+
+def test_an_error_the_check_meets_outside_a_call_is_a_report() -> None:
+    """Whatever the reader's code raises, the check returns a report, never the exception."""
+
+    @jax.tree_util.register_pytree_node_class
+    class Fails(ByHand):
+        calls = 0
+
+        def tree_flatten(self):
+            type(self).calls += 1
+            if type(self).calls > 40:
+                raise RuntimeError("flatten gave up")
+            return super().tree_flatten()
+
+    report = check_sgd_update_on(Fails)(descend)
+    assert not report.passed
+    assert "RuntimeError" in report.message, report
+    assert "flatten gave up" in report.message, report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -10,7 +11,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxguide.practice._report import Fitted, Mistake, Wrong, call, checker, identify
+from jaxguide.practice._report import (
+    Fitted,
+    Hint,
+    Mistake,
+    Wrong,
+    _one_line,
+    call,
+    checker,
+    identify,
+)
 from jaxguide.practice._trees import ATOL, RTOL, a, close, compare, describe
 
 __all__ = ["check_sgd_update", "init_layers", "mlp_loss"]
@@ -88,6 +98,26 @@ def _registration(cls: type, params: Any, layers: Layers) -> None:
             f"jax.tree.leaves of your {name} with {len(layers)} layers holds {len(leaves)} "
             f"leaves, where its arrays are {arrays} (a w and a b per layer)"
         )
+    _static_equal(cls, params)
+
+
+def _static_equal(cls: type, params: Any) -> None:
+    """Name static data that is not equal to itself taken again: jit, jax.tree.map and grad
+    compare two structures' static data with ==, and such data makes every two differ."""
+    what = f"jax.tree.structure of your {cls.__name__}"
+    first = call(jax.tree.structure, params, what=what)
+    again = call(jax.tree.structure, params, what=what)
+    if call(lambda: first == again, what=f"== between two structures of your {cls.__name__}"):
+        return
+    static = call(first.node_data, what=what)
+    kind = type(static[1]).__name__ if isinstance(static, tuple) and len(static) == 2 else "?"
+    raise Mistake(
+        f"static data that does not compare equal: jax.tree.structure of the same "
+        f"{cls.__name__}, taken twice, gives two structures that are not ==, because the "
+        f"static data your flatten returns (a new {kind} each time) does not compare equal; "
+        "jit, jax.tree.map and grad compare it: give it __eq__ and __hash__, or use a tuple "
+        "or a str (or register_dataclass with activation static)"
+    )
 
 
 def _descend(params: Any, grads: Any, lr: float) -> Any:
@@ -180,6 +210,7 @@ WRONGS = (
     ),
 )
 STRUCTURE = (
+    "static data that does not compare equal",
     "the parameters changed in place",
     "a dict of the fields returned",
     "the activation not carried over",
@@ -196,14 +227,34 @@ def _gradient_structure(cls: type, params: Any, sizes: tuple[int, ...]) -> None:
     rng = np.random.default_rng(len(sizes))
     xs = rng.standard_normal((8, sizes[0]), dtype=np.float32)
     ys = rng.standard_normal((8, sizes[-1]), dtype=np.float32)
-    grads = call(jax.grad(mlp_loss), params, xs, ys, jit=True, what="jax.grad(mlp_loss)")
-    want, have = str(jax.tree.structure(params)), str(jax.tree.structure(grads))
-    if not isinstance(grads, cls) or have != want:
-        raise Mistake(
-            f"jax.grad(mlp_loss) of your {cls.__name__} returns {describe(grads)} with structure "
-            f"{have}, where the parameters' is {want}: flattening and unflattening must "
-            "rebuild the same object"
-        )
+    name = cls.__name__
+    grads = call(
+        jax.grad(mlp_loss), params, xs, ys, jit=True, what=f"jax.grad(mlp_loss) on your {name}"
+    )
+    want = call(jax.tree.structure, params, what=f"jax.tree.structure of your {name}")
+    have = call(jax.tree.structure, grads, what="jax.tree.structure of the gradient")
+    same = call(
+        lambda: have == want, what=f"== between the structures of your {name} and its gradient"
+    )
+    if isinstance(grads, cls) and same:
+        return
+    arrays = [
+        leaf
+        for leaf in jax.tree.leaves(call(want.node_data, what="its static data"))
+        if isinstance(leaf, jax.Array | np.ndarray)
+    ]
+    why = (
+        f"; its static data holds {len(arrays)} arrays (your flatten returns them as static "
+        "data): put only activation there"
+        if arrays
+        else ""
+    )
+    raise Mistake(
+        f"jax.grad(mlp_loss) of your {name} returns {describe(grads)} with structure "
+        f"{_one_line(str(have), most=120)}, where the parameters' is "
+        f"{_one_line(str(want), most=120)}: flattening and unflattening must rebuild the "
+        f"same object{why}"
+    )
 
 
 def _in_place(params: Any, before: list[tuple[Any, Any]]) -> None:
@@ -313,7 +364,7 @@ def _count_traces(cls: type, fn: Callable[..., Any]) -> tuple[int, int]:
     for seed, lr in ((20, 0.1), (21, 0.2), (22, 0.05)):
         params = _make(cls, init_layers(seed, sizes), "tanh")
         grads = _make(cls, init_layers(seed + 10, sizes), "tanh")
-        call(jitted, params, grads, lr, what=f"jax.jit({_fn_name(fn)})")
+        call(jitted, params, grads, lr, hints=(TRACED_LR,), what=f"jax.jit({_fn_name(fn)})")
     leaves_only = traced[0]
     if leaves_only != 1:
         raise Mistake(
@@ -323,13 +374,36 @@ def _count_traces(cls: type, fn: Callable[..., Any]) -> tuple[int, int]:
         )
     params = _make(cls, init_layers(23, sizes), "relu")
     grads = _make(cls, init_layers(33, sizes), "relu")
-    call(jitted, params, grads, 0.1, what=f"jax.jit({_fn_name(fn)})")
+    call(jitted, params, grads, 0.1, hints=(TRACED_LR,), what=f"jax.jit({_fn_name(fn)})")
     if traced[0] != 2:
         raise Mistake(
             "under jit a new activation did not trace again: activation is not part of the "
             f"tree's static structure; {STATIC}"
         )
     return leaves_only, traced[0]
+
+
+def _traced_lr(error: BaseException, text: str) -> str | None:
+    """Advice for an error under jit that must not be "make lr static": the check requires
+    that a new rate does not compile again."""
+    if not isinstance(error, jax.errors.ConcretizationTypeError):
+        return None
+    if isinstance(error, jax.errors.TracerBoolConversionError):
+        return (
+            "under jit lr and the arrays are traced, so a Python if cannot test them (and lr "
+            "must stay traced: a new rate must not compile again): use jnp.where or "
+            "jnp.minimum"
+        )
+    converts = re.search(r"arose with the `(float|int|complex|bool)` function", text)
+    conversion = f"{converts.group(1)}()" if converts else "a conversion to a Python number"
+    return (
+        f"{conversion} needs a concrete value, and under jit lr and the arrays are traced (lr "
+        f"must stay traced: a new rate must not compile again): drop {conversion} and compute "
+        "with lr as it comes"
+    )
+
+
+TRACED_LR = Hint("a Python number made of lr under jit", _traced_lr)
 
 
 def _fn_name(fn: Callable[..., Any]) -> str:

@@ -8,19 +8,23 @@ learners give on the same inputs and says which one the output equals.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import ctypes
 import functools
 import inspect
+import os
 import re
-import signal
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec
 
 import jax
+import jaxlib
 import numpy as np
 
 __all__ = [
@@ -164,7 +168,13 @@ def checker(
             try:
                 return Report(passed=True, message=run(*args, **kwargs))
             except Mistake as mistake:
-                return Report(passed=False, message=f"{task}: {mistake}")
+                return Report(passed=False, message=f"{task}: {_one_line(str(mistake))}")
+            except Exception as error:  # noqa: BLE001 (the reader's code, met outside call())
+                return Report(
+                    passed=False,
+                    message=f"{task}: while the check read your answer, "
+                    f"{type(error).__name__} was raised: {_one_line(message(error))}",
+                )
             finally:
                 _deadline.reset(token)
 
@@ -229,66 +239,127 @@ TRACER_HINTS = (
 
 
 class _Late(BaseException):
-    """Raised in the main thread by the alarm: a BaseException, so ``except Exception`` in the
-    reader's own code does not swallow it."""
+    """Raised in the thread that runs the reader's call once its deadline has passed: a
+    BaseException, so ``except Exception`` in the reader's own code does not swallow it."""
 
 
-@contextmanager
-def _limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block after ``seconds`` with :class:`_Late` (main thread, with SIGALRM)."""
-    previous = signal.signal(signal.SIGALRM, _raise_late)
-    start = time.monotonic()
-    pending, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        try:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        finally:  # even if the alarm went off on the way out
-            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
-        if pending:  # someone else's alarm (a test runner's timeout): set it going again
-            signal.setitimer(signal.ITIMER_REAL, max(pending - (time.monotonic() - start), 1e-3))
+GRACE_S = 1.0
+"""How long a late call is given to stop once told to, in seconds."""
 
 
-def _raise_late(_signum: int, _frame: Any) -> None:
-    raise _Late
+class _Stuck(Exception):
+    """A late call that could not be stopped; ``compiled`` if it waits in JAX's compiled code."""
+
+    def __init__(self, compiled: bool) -> None:
+        super().__init__(compiled)
+        self.compiled = compiled
 
 
 _in_call = threading.local()
+_INSIDE = tuple(
+    str(Path(path).parent) + os.sep for path in (jax.__file__, jaxlib.__file__, __file__) if path
+)
+
+
+def _jax_locals() -> list[tuple[Any, Any]]:
+    """This thread's own JAX settings (``with jax.numpy_rank_promotion(...)``, a mesh), which a
+    new thread would not see; empty if this JAX keeps them elsewhere."""
+    try:
+        from jax._src import config  # noqa: PLC0415 (private: read only to pass settings on)
+
+        found = {id(s): s for s in config.config_states.values()}
+        for value in vars(config).values():
+            if isinstance(value, config.config_ext.Config):
+                found.setdefault(id(value), value)
+        unset = config.config_ext.unset
+        return [(s, v) for s in found.values() if (v := s.get_local()) is not unset]
+    except Exception:  # noqa: BLE001 (another JAX: run with the global settings)
+        return []
+
+
+def _adopt(settings: list[tuple[Any, Any]]) -> None:
+    for state, value in settings:
+        try:
+            state.swap_local(value)
+            hook = getattr(state, "_update_thread_local_hook", None)
+            if hook is not None:
+                hook(value)
+        except Exception:  # noqa: BLE001, S112 (a setting this JAX will not take: leave it)
+            continue
+
+
+def _stop(thread: threading.Thread, box: dict[str, Any]) -> None:
+    """Raise :class:`_Late` in ``thread`` until it ends, for :data:`GRACE_S` at most.
+
+    Python checks for such an exception between bytecodes, so a Python loop stops; one raised
+    inside a callback that swallows it (the garbage collector's) is raised again. A thread
+    waiting in C (a compiled XLA computation, ``time.sleep``) cannot be interrupted: it is
+    left running, and raises the exception when it returns to Python.
+    """
+    ident = ctypes.c_ulong(thread.ident or 0)
+    late = ctypes.py_object(_Late)
+    until = time.monotonic() + GRACE_S
+    previous = sys.unraisablehook
+
+    def quiet(unraisable: Any) -> None:  # a stop a callback swallowed: it is raised again
+        if not isinstance(unraisable.exc_value, _Late):
+            previous(unraisable)
+
+    sys.unraisablehook = quiet
+    try:
+        while thread.is_alive() and "done" not in box and time.monotonic() < until:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, late)
+            thread.join(0.05)
+    finally:
+        if sys.unraisablehook is quiet:
+            sys.unraisablehook = previous
+    if thread.is_alive() and "done" not in box:
+        frame = sys._current_frames().get(thread.ident or 0)
+        raise _Stuck(frame is None or frame.f_code.co_filename.startswith(_INSIDE))
 
 
 def _run(fn: Callable[..., Any], args: tuple[Any, ...], seconds: float) -> Any:
-    """``fn(*args)``, or :class:`_Late` once ``seconds`` have passed.
+    """``fn(*args)``, or :class:`_Late` once ``seconds`` have passed (:class:`_Stuck` if the
+    call could not be stopped).
 
-    In the main thread an alarm interrupts the call itself, so a loop that never ends stops
-    and the notebook's kernel is left as it was. Elsewhere (no signals there) the call runs in
-    a daemon thread that is abandoned when late: the check returns, the thread runs on.
+    The call runs in a thread of its own, with this thread's JAX settings, while this thread
+    waits for it with a timeout: a wait nothing inside the call can block, whether the call
+    loops in Python or in compiled code. A late call is then stopped (:func:`_stop`).
     """
     if getattr(_in_call, "active", False):
         return fn(*args)  # a call within a call: the outer deadline covers it
-    _in_call.active = True
-    try:
-        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM"):
-            with _limit(seconds):
-                return fn(*args)
-        box: dict[str, Any] = {}
+    box: dict[str, Any] = {}
+    settings = _jax_locals()
+    context = contextvars.copy_context()
 
-        def target() -> None:
+    def target() -> None:
+        try:
             try:
-                box["value"] = fn(*args)
+                _in_call.active = True
+                _adopt(settings)
+                box["value"] = context.run(fn, *args)
             except BaseException as error:  # noqa: BLE001 (handed to the caller's thread)
                 box["error"] = error
+            box["done"] = True
+        except _Late:  # a second stop that arrived on the way out
+            box["done"] = True
 
-        thread = threading.Thread(target=target, daemon=True, name="jaxguide-practice-call")
-        thread.start()
+    thread = threading.Thread(target=target, daemon=True, name="jaxguide-practice-call")
+    thread.start()
+    try:
         thread.join(seconds)
-        if thread.is_alive():
-            raise _Late
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-    finally:
-        _in_call.active = False
+    except BaseException:  # an interrupt (Ctrl-C) while waiting: stop the call too
+        with contextlib.suppress(_Stuck):
+            _stop(thread, box)
+        raise
+    if "done" not in box:
+        _stop(thread, box)
+        raise _Late
+    if isinstance(box.get("error"), _Late):
+        raise _Late
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def message(error: BaseException) -> str:
@@ -320,7 +391,8 @@ def call(
     of ``hints`` (and of the common tracer errors' hints) whose evidence is present. With
     ``jit``, ``fn`` runs as one compiled program (its callable arguments static), which is
     much cheaper than running a small function operation by operation; a function that cannot
-    be jitted runs as written.
+    be jitted runs as written. ``what`` names the call in the messages (``"jax.grad(mlp_loss)
+    on your MLP"``), when it is not ``fn`` itself.
     """
     seconds = _deadline.get()
 
@@ -333,21 +405,48 @@ def call(
                 pass
         return fn(*args)
 
+    def ready() -> Any:
+        out = run()
+        with contextlib.suppress(Exception):  # wait here, within the deadline, for the values
+            jax.block_until_ready(out)  # type: ignore[no-untyped-call]
+        return out
+
+    late = f"did not finish in {seconds:g} s: {what or _name(fn)} was still running"
     try:
-        return _run(run, (), seconds)
+        return _run(ready, (), seconds)
     except _Late:
         raise Mistake(
-            f"did not finish in {seconds:g} s: {what or _name(fn)} was still running "
-            "(an endless loop, or far more work than the task needs?); a check takes "
-            "deadline=<seconds> for a slow machine"
+            f"{late} (an endless loop, or far more work than the task needs?) and was "
+            "stopped; a check takes deadline=<seconds> for a slow machine"
         ) from None
+    except _Stuck as stuck:
+        where = (
+            "inside a compiled computation (a lax.while_loop whose condition never turns "
+            "false?), which cannot be interrupted: it keeps running in the background, "
+            "holding a core or the accelerator, until you restart the kernel"
+            if stuck.compiled
+            else "inside a call Python cannot interrupt (time.sleep?): it keeps running in "
+            "the background until that call returns"
+        )
+        raise Mistake(f"{late}, {where}") from None
     except NotImplementedError:
         raise Mistake("not written yet (it raises NotImplementedError)") from None
     except Exception as error:
         text = message(error)
         advice = next((a for h in (*hints, *TRACER_HINTS) if (a := h.evidence(error, text))), None)
-        sentence = f"raised {type(error).__name__}: {text}"
+        who = f"{what} " if what and what != _name(fn) else ""  # where it came from, if not fn
+        sentence = f"{who}raised {type(error).__name__}: {text}"
         raise Mistake(f"{sentence} — {advice}" if advice else sentence) from error
+
+
+def _one_line(text: str, most: int | None = None) -> str:
+    """``text`` on one line; shortened to ``most`` characters if given (a repr can be long).
+
+    >>> _one_line("PyTreeDef([*,\\n   *])"), _one_line("x" * 10, most=5)
+    ('PyTreeDef([*, *])', 'xxxx…')
+    """
+    text = " ".join(text.split())
+    return text if most is None or len(text) <= most else text[: most - 1] + "…"
 
 
 def _name(fn: Callable[..., Any]) -> str:
