@@ -76,7 +76,7 @@ def dense(layer: Dense, x: jax.Array) -> jax.Array:
 
 
 Params = dict[str, Any]
-"""A small network's parameters: ``{"hidden": [Dense, ...], "readout": Dense}``."""
+"""The parameters of a small network, ``{"hidden": [Dense, ...], "readout": Dense}``."""
 
 
 def init_params(key: jax.Array, sizes: tuple[int, ...] = (3, 16, 16, 1)) -> Params:
