@@ -48,15 +48,11 @@ EXAMPLES_NOT_YET_SHOWN = frozenset(
     {
         "performance/profiling.md",
         "transforms/autodiff.md",
-        "transforms/control-flow.md",
-        "transforms/grad.md",
-        "transforms/jit.md",
         "transforms/meshes.md",
         "transforms/multiprocess.md",
         "transforms/pmap.md",
         "transforms/pytrees.md",
         "transforms/sharding.md",
-        "transforms/vmap.md",
     }
 )
 
