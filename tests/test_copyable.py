@@ -47,7 +47,6 @@ IPYTHON_NAMES = {"get_ipython", "display", "In", "Out", "_", "__", "___", "exit"
 EXAMPLES_NOT_YET_SHOWN = frozenset(
     {
         "performance/profiling.md",
-        "transforms/autodiff.md",
         "transforms/meshes.md",
         "transforms/multiprocess.md",
         "transforms/pmap.md",
