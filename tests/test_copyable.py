@@ -50,7 +50,6 @@ EXAMPLES_NOT_YET_SHOWN = frozenset(
         "transforms/meshes.md",
         "transforms/multiprocess.md",
         "transforms/pmap.md",
-        "transforms/pytrees.md",
         "transforms/sharding.md",
     }
 )
