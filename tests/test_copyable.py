@@ -45,7 +45,6 @@ IPYTHON_NAMES = {"get_ipython", "display", "In", "Out", "_", "__", "___", "exit"
 # before its first use (issue 30, item 3), each with what is missing: the check below is
 # expected to fail on each, strictly, so that a page fixed must leave this list.
 EXAMPLES_NOT_YET_SHOWN = {
-    "transforms/multiprocess.md": "launch_processes, the launcher the page describes in prose",
     "transforms/sharding.md": (
         "max_difference, psum_shard_map and predict (the page is being rewritten as an "
         "introduction to sharding, issue 30, item 4)"
