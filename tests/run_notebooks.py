@@ -10,6 +10,11 @@ failure names the notebook, the cell (its index and first line) and the error's 
 Cells tagged ``raises-exception`` may raise, as on the site. The exit status is the number of
 notebooks that failed (capped at 100).
 
+With ``--visible``, each notebook runs only the code a reader sees on its page (and the setup
+cell): the cells the site removes, or shows without their code, are left out (see
+:func:`shows_code`), so a name that only a hidden cell defines fails as it would for a reader
+who copies the page cell by cell.
+
 It needs only nbclient, nbformat and ipykernel besides whatever the notebooks import: the
 ``notebooks`` nox session runs it in an environment with the package and nothing of the docs.
 """
@@ -24,6 +29,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -32,6 +38,36 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 # Environment variables of a docs build that would make a notebook behave as a page being
 # built rather than as a download (the build's shared results, its execution cache).
 BUILD_ONLY_ENV = ("JAXGUIDE_SHARED_RESULTS", "JAXGUIDE_CACHE_DIR", "JAXGUIDE_FRESH")
+
+
+SETUP_TAG = "jaxguide-setup"  # the downloaded notebook's first cell (docs/_ext/jaxguide_site)
+# MyST-NB's tags (either spelling) for a code cell it leaves out, or shows without its code.
+NOT_SHOWN_TAGS = frozenset({"remove-cell", "remove_cell", "remove-input", "remove_input"})
+
+
+def shows_code(metadata: dict[str, Any]) -> bool:
+    """Whether the site shows a code cell's code, by MyST-NB's rule, from its ``metadata``.
+
+    Cells tagged ``remove-cell`` are left out, and ``remove-input`` (or the cell option
+    ``mystnb: {remove_code_source: true}``) shows only the output: neither's code can be read
+    or copied. A cell tagged ``hide-input`` or ``hide-cell`` (a practical's solution, say) is
+    shown collapsed, one click from its code and copy button: it counts as shown.
+    """
+    tags = set(metadata.get("tags", []))
+    removed = metadata.get("mystnb", {}).get("remove_code_source", False)
+    return not (tags & NOT_SHOWN_TAGS or removed)
+
+
+def shown_only(nb: Any) -> Any:
+    """``nb`` with only the code cells the page shows (and the setup cell, and the prose)."""
+    nb.cells = [
+        cell
+        for cell in nb.cells
+        if cell.cell_type != "code"
+        or shows_code(cell.metadata)
+        or SETUP_TAG in cell.metadata.get("tags", [])
+    ]
+    return nb
 
 
 @dataclass(frozen=True)
@@ -73,9 +109,14 @@ def last_error_line(exc: BaseException) -> str:
     return last_line(str(exc)) if str(exc).strip() else type(exc).__name__
 
 
-def run_notebook(path: Path, name: str, *, timeout_s: float, devices: int) -> Outcome:
-    """Execute ``path`` alone in a fresh folder and kernel, within ``timeout_s`` in all."""
+def run_notebook(
+    path: Path, name: str, *, timeout_s: float, devices: int, visible: bool = False
+) -> Outcome:
+    """Execute ``path`` alone in a fresh folder and kernel, within ``timeout_s`` in all
+    (``visible``: only the code cells its page shows, :func:`shown_only`)."""
     nb = nbformat.read(path, as_version=4)
+    if visible:
+        nb = shown_only(nb)
     env = {k: v for k, v in os.environ.items() if k not in BUILD_ONLY_ENV}
     env["JAX_NUM_CPU_DEVICES"] = str(devices)
     start = time.perf_counter()
@@ -126,16 +167,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devices", type=int, default=1, help="JAX_NUM_CPU_DEVICES")
     # The results-across-hardware page runs every suite: about 4 minutes on 2 busy cores.
     parser.add_argument("--timeout", type=float, default=600, help="seconds per notebook")
+    parser.add_argument(
+        "--visible",
+        action="store_true",
+        help="run only the code cells each page shows (not those the site removes or hides)",
+    )
     args = parser.parse_args(argv)
     found = notebooks(args.folder)
     if not found:
         print(f"no notebooks under {args.folder}", file=sys.stderr)
         return 1
-    print(f"{len(found)} notebooks, each in a fresh kernel on {args.devices} CPU device(s)")
+    which = "the cells each page shows" if args.visible else "every cell"
+    print(
+        f"{len(found)} notebooks, {which}, each in a fresh kernel on {args.devices} CPU device(s)"
+    )
     outcomes = []
     for path in found:
         name = str(path.relative_to(args.folder))
-        outcome = run_notebook(path, name, timeout_s=args.timeout, devices=args.devices)
+        outcome = run_notebook(
+            path, name, timeout_s=args.timeout, devices=args.devices, visible=args.visible
+        )
         print(outcome.line(), flush=True)
         outcomes.append(outcome)
     failed = [o for o in outcomes if not o.ok]

@@ -153,3 +153,23 @@ def test_a_kernel_that_dies_is_reported_with_its_cell(
 
 def test_no_notebooks_is_an_error(tmp_path: Path) -> None:
     assert main([str(tmp_path)]) == 1
+
+
+@pytest.mark.parametrize("tag", ["remove-cell", "remove-input"])
+def test_visible_runs_only_the_code_a_reader_sees(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tag: str
+) -> None:
+    """With ``--visible``, a name only a removed cell defines is the reader's NameError; a
+    collapsed cell (``hide-input``) still runs."""
+    write(
+        tmp_path / "page.ipynb",
+        new_code_cell("import math", metadata={"tags": ["hide-input"]}),
+        new_code_cell("hidden = math.pi", metadata={"tags": [tag]}),
+        new_code_cell("print(hidden)"),
+    )
+    assert main([str(tmp_path), "--timeout", "120"]) == 0
+    assert main([str(tmp_path), "--timeout", "120", "--visible"]) == 1
+    out = capsys.readouterr().out
+    assert "the cells each page shows" in out
+    assert "page.ipynb: cell 1 (`print(hidden)`)" in out
+    assert "NameError: name 'hidden' is not defined" in out
