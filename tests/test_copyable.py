@@ -35,6 +35,7 @@ from sphinx.directives.code import LiteralIncludeReader
 
 from markdown_blocks import DOCS, Block, blocks, pages
 from run_notebooks import shows_code
+from tiny_site import FRONT
 
 EXECUTED = [p for p in pages() if any(b.kind == "executed" for b in blocks(p))]
 
@@ -205,17 +206,9 @@ def test_what_a_page_takes_from_the_examples_it_shows_first(page: Path) -> None:
 
 
 # --- the check itself, on crafted pages ------------------------------------------------------
-PAGE = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+PAGE = (
+    FRONT
+    + """
 # A page
 
 ```{{code-cell}} ipython3
@@ -230,6 +223,7 @@ y = 2
 print(math.pi, y, _)
 ```
 """
+)
 
 
 def crafted(tmp_path: Path, tag: str) -> list[Block]:
