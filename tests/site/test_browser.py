@@ -3,8 +3,9 @@
 Each page, in light and in dark mode, loads with no console errors and no failed requests, its
 images load and have alt text, and a screenshot is kept (artifacts/screenshots/<page>-<mode>.png);
 axe-core finds no serious or critical accessibility violation beyond the listed exceptions;
-charts sit on a light card in dark mode; no code block is cut off. Copy buttons put runnable
-code on the clipboard; the search finds the vmap page; the dark-mode toggle works.
+charts sit on a light card in dark mode; no code block is cut off; at a phone's width no page
+scrolls sideways. Copy buttons put runnable code on the clipboard; the search finds the vmap
+page; the dark-mode toggle works.
 """
 
 from __future__ import annotations
@@ -130,6 +131,37 @@ def test_no_code_block_or_table_is_cut_off(page: Any, path: str) -> None:
                     .map(e => e.querySelector("th, td").textContent.trim().slice(0, 40))""",
     )
     assert not wide, f"{path}: tables wider than the column, their right side hidden: {wide}"
+
+
+PHONE = {"width": 390, "height": 844}
+"""A phone's viewport, in CSS pixels."""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_phone_never_scrolls_the_page_sideways(browser: Any, base_url: str, path: str) -> None:
+    """At a phone's width, what is too wide for the column (a table, a signature, a long
+    literal) breaks or scrolls inside its own box; the page as a whole does not."""
+    context = browser.new_context(viewport=PHONE, base_url=base_url)
+    try:
+        tab = context.new_page()
+        tab.goto(f"/{path}", wait_until="networkidle")
+        wide = tab.evaluate(
+            """() => { const page = document.scrollingElement;
+                       return [page.scrollWidth, page.clientWidth]; }"""
+        )
+        sticking_out = tab.evaluate(
+            """() => { const edge = document.scrollingElement.clientWidth + 1;
+              const scrolls = e => { for (let a = e.parentElement; a; a = a.parentElement)
+                  if (["auto", "scroll", "hidden"].includes(getComputedStyle(a).overflowX))
+                    return true;
+                return false; };
+              return [...document.querySelectorAll("article *")]
+                .filter(e => e.getBoundingClientRect().right > edge && !scrolls(e))
+                .slice(0, 5).map(e => `${e.tagName}.${e.className}`); }"""
+        )
+    finally:
+        context.close()
+    assert wide[0] <= wide[1] + 1, f"{path}: {wide[0]} px wide at {PHONE['width']}: {sticking_out}"
 
 
 @pytest.mark.parametrize("path", site_paths(lambda p: 'class="jg-snippet' in p.read_text()))
