@@ -106,7 +106,7 @@ def docname(page: str) -> str:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff (lint and format), mypy strict on src/, workflows against schema and zizmor."""
+    """ruff (lint and format), mypy strict on src/ and docs/_ext/, workflows against schema and zizmor."""
     install(session, "lint", editable=True)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")

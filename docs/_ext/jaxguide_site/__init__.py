@@ -98,7 +98,18 @@ JOBS = (
 """Every job's module, each with a ``setup(app)`` connecting its own events."""
 
 
+ENV_VERSION = 1
+"""The version of what the extension keeps on the Sphinx environment
+(:data:`jaxguide_site.state.PER_PAGE`): raise it when that changes shape, and Sphinx reads
+every page afresh rather than an environment pickled by an older extension."""
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     for job in JOBS:
         job.setup(app)
-    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {
+        "version": "2",
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -13,13 +13,21 @@ from pathlib import Path
 import nbformat
 from docutils import nodes
 from jupyter_cache import get_cache
+from myst_nb.core.config import NbParserConfig
 from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+
+def nb_config(env: BuildEnvironment) -> NbParserConfig:
+    """MyST-NB's configuration of this build, which MyST-NB keeps on the environment."""
+    config: NbParserConfig = env.mystnb_config  # type: ignore[attr-defined]  # set by MyST-NB
+    return config
 
 
 def executed_notebook(app: Sphinx, docname: str) -> Path:
     """Where MyST-NB writes the executed notebook of ``docname``."""
-    return Path(app.env.mystnb_config.output_folder) / f"{docname}.ipynb"
+    return Path(nb_config(app.env).output_folder) / f"{docname}.ipynb"
 
 
 def restore_outputs(app: Sphinx, doctree: nodes.document) -> None:
@@ -31,7 +39,7 @@ def restore_outputs(app: Sphinx, doctree: nodes.document) -> None:
         return
     path = executed_notebook(app, docname)
     notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
-    cache = get_cache(app.env.mystnb_config.execution_cache_path)
+    cache = get_cache(nb_config(app.env).execution_cache_path)
     try:
         _, merged = cache.merge_match_into_notebook(notebook)
     except KeyError:  # not in the cache: it failed, and the build says so already

@@ -64,8 +64,9 @@ def _draw(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                 "", "", internal=True, refuri=uri, reftitle="How to read a verdict"
             )
             link += badge
-            badge = link
-        node.replace_self(badge)
+            node.replace_self(link)
+        else:
+            node.replace_self(badge)
 
 
 def setup(app: Sphinx) -> None:

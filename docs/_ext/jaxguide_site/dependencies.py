@@ -159,10 +159,10 @@ def _get_outdated(
         writer = json.loads(path.read_text())
         measured[writer["shared"]] = writer
     pages, shared = outdated(records, measured, package_digest())
-    for path in shared:
-        Path(path).unlink(missing_ok=True)
-        Path(path).with_suffix(SECONDS).unlink(missing_ok=True)
-        _measured_path(app, path).unlink(missing_ok=True)
+    for written in shared:
+        Path(written).unlink(missing_ok=True)
+        Path(written).with_suffix(SECONDS).unlink(missing_ok=True)
+        _measured_path(app, written).unlink(missing_ok=True)
     # Pages this build does not read (``--only``) keep their records: the next build that
     # reads them finds the change (their files, or the shared results they read, differ).
     pages &= env.found_docs

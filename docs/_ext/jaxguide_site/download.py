@@ -73,7 +73,7 @@ def downloadable(notebook: dict[str, Any], requirement: str, pin: str) -> dict[s
         for cell in notebook["cells"]
         if SOLUTION_TAG not in cell.get("metadata", {}).get("tags", [])
     ]
-    first = {
+    first: dict[str, Any] = {
         "cell_type": "code",
         "execution_count": None,
         "id": SETUP_TAG,
@@ -135,7 +135,7 @@ def _offer_notebook(
         options = app.config.html_theme_options
         app.jaxguide_requirement = pinned_requirement(  # type: ignore[attr-defined]
             options.get("repository_url"),
-            _build_commit(app.confdir),
+            _build_commit(str(app.confdir)),
             options.get("repository_branch", "main"),
         )
     requirement, pin = app.jaxguide_requirement  # type: ignore[attr-defined]

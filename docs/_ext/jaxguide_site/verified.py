@@ -18,6 +18,7 @@ from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.application import Sphinx
 
 from jaxguide.claims import RESULTS_MIME_TYPE, VERIFIED_MIME_TYPE
+from jaxguide_site.cached import nb_config
 from jaxguide_site.state import per_page
 
 
@@ -27,7 +28,7 @@ def collect(app: Sphinx, doctree: nodes.document) -> None:
     env, docname = app.env, app.env.docname
     if "glue" not in NbMetadataCollector.get_doc_data(env).get(docname, {}):
         return
-    folder = Path(env.mystnb_config.output_folder)
+    folder = Path(nb_config(env).output_folder)
     glued = json.loads((folder / f"{docname}.glue.json").read_text(encoding="utf-8"))
     claims: dict[str, dict[str, Any]] = {}
     results: dict[str, Any] = {}

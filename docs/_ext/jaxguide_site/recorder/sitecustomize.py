@@ -60,7 +60,7 @@ if _RECORD:
             "wrote": sorted(_opened["wrote"]),
         }
         try:
-            with Path(_RECORD).open("a", encoding="utf-8") as f:
+            with Path(str(_RECORD)).open("a", encoding="utf-8") as f:
                 f.write(json.dumps(line) + "\n")
         except OSError:  # the build went on without it: the page counts as depending on all
             pass
