@@ -1,4 +1,4 @@
-"""Profiles, the page profile, and the vmap-speed suite's functions against references."""
+"""Profiles, the page profile, and the vmap-speed suite's variants against references."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from jaxguide.bench import PROFILES, page_profile
 from jaxguide.bench.suites import vmap_speed
 from jaxguide.claims import CLAIMS
+from jaxguide.examples.vmap_speed import DELTA, huber
 
 
 def test_page_profile_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,7 +41,7 @@ def _reference(benchmark: str, args: tuple[object, ...]) -> np.ndarray:
         return xs + ys
     if benchmark == "where":
         r = np.asarray(args[0], np.float64)
-        d = vmap_speed.DELTA
+        d = DELTA
         return np.where(np.abs(r) <= d, 0.5 * r**2, d * (np.abs(r) - 0.5 * d))
     params, xs = args
     w1, b1, w2, b2 = (np.asarray(p, np.float64) for p in params)  # type: ignore[attr-defined]
@@ -59,7 +60,7 @@ def test_every_variant_computes_the_reference(benchmark: str) -> None:
 
 def test_where_covers_both_branches() -> None:
     (r,) = vmap_speed.inputs("where", 1000)
-    inside = np.abs(np.asarray(r)) <= vmap_speed.DELTA
+    inside = np.abs(np.asarray(r)) <= DELTA
     assert 0.1 < inside.mean() < 0.9
 
 
@@ -74,7 +75,7 @@ def test_equivalence_records() -> None:
 
 
 def test_primitives_look_inside_nested_jaxprs() -> None:
-    assert "cond" in vmap_speed.primitives(vmap_speed.huber, jax.numpy.float32(0.5))
+    assert "cond" in vmap_speed.primitives(huber, jax.numpy.float32(0.5))
     assert vmap_speed.primitives(
         vmap_speed.VARIANTS["add"]["jit_vmap"], *vmap_speed.inputs("add", 4)
     ) == {"add"}

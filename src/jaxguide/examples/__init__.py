@@ -1,6 +1,15 @@
 """Reference implementations the pages import: one module per transformation."""
 
-from jaxguide.examples import autodiff, control_flow, grad, jit, parallel, pytrees, vmap
+from jaxguide.examples import (
+    autodiff,
+    control_flow,
+    grad,
+    jit,
+    parallel,
+    pytrees,
+    vmap,
+    vmap_speed,
+)
 from jaxguide.examples._multiprocess import PortInUse, ProcessResult, launch_processes
 
 __all__ = [
@@ -14,4 +23,5 @@ __all__ = [
     "parallel",
     "pytrees",
     "vmap",
+    "vmap_speed",
 ]

@@ -1,9 +1,8 @@
 """The vmap-speed suite: manual vectorization, vmap, a Python loop and their jitted forms.
 
-Three per-example functions, from memory-bound to compute-bound: the vmap course page's element-wise
-``add``; ``where``, a Huber loss written with :func:`jax.lax.cond` per element (and with
-:func:`jax.numpy.where` by hand); ``mlp``, a small per-example two-layer perceptron.
-Each runs as five variants over the profile's batch sizes: ``manual`` (batched by hand),
+The workloads are the lessons of :mod:`jaxguide.examples.vmap_speed`: ``add``; ``where``,
+the Huber loss with :func:`jax.lax.cond` per element (by hand, :func:`jax.numpy.where`);
+``mlp``, a small per-example two-layer perceptron. Each runs as five variants over the profile's batch sizes: ``manual`` (batched by hand),
 ``vmap``, ``loop`` (a Python loop over the batch), ``jit_vmap`` and ``jit_manual``; ``add``
 also runs ``jit_loop``, the loop compiled whole, to show what compiling an unrolled loop
 costs. An ``equivalence`` record per function compares vmap with the manual version (largest
@@ -24,86 +23,33 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-from jax import lax
 
 from jaxguide.bench._bandwidth import last_level_cache_bytes, stream_point, stream_sizes
 from jaxguide.bench._points import guarded, guarded_group
 from jaxguide.bench._suites import Point, Profile, Suite
 from jaxguide.bench._timing import Call, time_calls
+from jaxguide.examples.vmap_speed import (
+    DELTA,
+    WIDTHS,
+    add,
+    add_batch,
+    huber,
+    huber_batch,
+    mlp,
+    mlp_batch,
+)
 from jaxguide.results import Record
 
 __all__ = [
     "BENCHMARKS",
     "SUITE",
     "VARIANTS",
-    "add",
-    "add_batch",
     "equivalence",
-    "huber",
-    "huber_batch",
     "inputs",
-    "mlp",
-    "mlp_batch",
     "primitives",
 ]
 
 Fn = Callable[..., jax.Array]
-
-# --- the per-example functions and their hand-batched versions ---------------------------
-
-
-def add(x: jax.Array, y: jax.Array) -> jax.Array:
-    """The vmap course page's example: add two scalars."""
-    return x + y
-
-
-def add_batch(xs: jax.Array, ys: jax.Array) -> jax.Array:
-    """``add`` batched by hand: :func:`jax.numpy.add` takes whole arrays."""
-    return jnp.add(xs, ys)
-
-
-DELTA = 1.0
-"""Where the Huber loss turns from quadratic to linear."""
-
-
-def _quadratic(r: jax.Array) -> jax.Array:
-    return 0.5 * r * r
-
-
-def _linear(r: jax.Array) -> jax.Array:
-    return DELTA * (jnp.abs(r) - 0.5 * DELTA)
-
-
-def huber(r: jax.Array) -> jax.Array:
-    """Huber loss of one residual, with per-element control flow (:func:`jax.lax.cond`).
-
-    The branches are module-level functions: lambdas made afresh on each call would make
-    every eager call of ``lax.cond`` compile again.
-    """
-    loss: jax.Array = lax.cond(jnp.abs(r) <= DELTA, _quadratic, _linear, r)
-    return loss
-
-
-def huber_batch(rs: jax.Array) -> jax.Array:
-    """``huber`` batched by hand: both branches everywhere, then :func:`jax.numpy.where`."""
-    return jnp.where(jnp.abs(rs) <= DELTA, _quadratic(rs), _linear(rs))
-
-
-Params = tuple[jax.Array, jax.Array, jax.Array, jax.Array]
-WIDTHS = (32, 64, 8)
-"""Input, hidden and output widths of the per-example perceptron."""
-
-
-def mlp(params: Params, x: jax.Array) -> jax.Array:
-    """A two-layer perceptron applied to one example ``x`` of shape ``(32,)``."""
-    w1, b1, w2, b2 = params
-    return jnp.tanh(x @ w1 + b1) @ w2 + b2
-
-
-def mlp_batch(params: Params, xs: jax.Array) -> jax.Array:
-    """``mlp`` batched by hand: a batch of rows times each weight matrix."""
-    w1, b1, w2, b2 = params
-    return jnp.tanh(xs @ w1 + b1[None, :]) @ w2 + b2[None, :]
 
 
 def _loop(f: Fn, n_batched: int) -> Fn:
