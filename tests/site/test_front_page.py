@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ PATH = [
 
 
 def test_next_follows_the_path(html_dir: Path) -> None:
-    for here, there in zip(PATH, PATH[1:], strict=False):
+    for here, there in pairwise(PATH):
         page = BeautifulSoup((html_dir / here).read_text(), "html.parser")
         following = page.select_one("a.right-next")
         assert following is not None, here
