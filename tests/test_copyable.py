@@ -45,12 +45,7 @@ IPYTHON_NAMES = {"get_ipython", "display", "In", "Out", "_", "__", "___", "exit"
 # Pages that still call a function of ``jaxguide.examples`` whose source they do not show
 # before its first use (issue 30, item 3), each with what is missing: the check below is
 # expected to fail on each, strictly, so that a page fixed must leave this list.
-EXAMPLES_NOT_YET_SHOWN = {
-    "transforms/sharding.md": (
-        "max_difference, psum_shard_map and predict (the page is being rewritten as an "
-        "introduction to sharding, issue 30, item 4)"
-    ),
-}
+EXAMPLES_NOT_YET_SHOWN: dict[str, str] = {}
 
 
 def tags(block: Block) -> list[str]:

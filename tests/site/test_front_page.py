@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +17,32 @@ def front(html_dir: Path) -> Any:
     return BeautifulSoup((html_dir / "index.html").read_text(), "html.parser").find("article")
 
 
+# The path a reader new to JAX follows (issue 30): sharding before pmap, which is optional.
+PATH = [
+    "start/numpy.html",
+    "transforms/jit.html",
+    "transforms/grad.html",
+    "transforms/vmap.html",
+    "transforms/sharding.html",
+    "transforms/pmap.html",
+]
+
+
+def test_next_follows_the_path(html_dir: Path) -> None:
+    for here, there in pairwise(PATH):
+        page = BeautifulSoup((html_dir / here).read_text(), "html.parser")
+        following = page.select_one("a.right-next")
+        assert following is not None, here
+        assert following["href"].split("#")[0].endswith(Path(there).name), (here, there)
+
+
 def test_start_here_opens_the_page_then_the_lead_chart_with_its_caption(front: Any) -> None:
     first_section, measured = front.find_all("h2")[:2]
     assert first_section.get_text(strip=True).startswith("Start here")
     start = first_section.find_parent("section")
     assert "pip install jax" in start.get_text()
     path = [a["href"] for a in start.find("ol").find_all("a", href=True)]
-    assert path[:4] == [
-        "start/numpy.html",
-        "transforms/jit.html",
-        "transforms/grad.html",
-        "transforms/vmap.html",
-    ]
+    assert path[:6] == PATH
     figure = front.find("figure")
     assert figure is not None
     assert figure.find_parent("section") is measured.find_parent("section"), "chart follows"
