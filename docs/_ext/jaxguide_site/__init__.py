@@ -18,6 +18,7 @@
 - :mod:`~jaxguide_site.download`: each page offered as a notebook.
 - :mod:`~jaxguide_site.kernels`: the page kernels' channels encrypted.
 - :mod:`~jaxguide_site.jaxlinks`: inline code naming a JAX API links to JAX's documentation.
+- :mod:`~jaxguide_site.listings`: a listing of the package's source is captioned with its module.
 
 Build state lives on the Sphinx environment (:mod:`~jaxguide_site.state`) or application.
 """
@@ -37,6 +38,7 @@ from jaxguide_site import (
     execution,
     jaxlinks,
     kernels,
+    listings,
     mathjax,
     raising,
     report,
@@ -94,6 +96,7 @@ JOBS = (
     mathjax,
     download,
     jaxlinks,
+    listings,
 )
 """Every job's module, each with a ``setup(app)`` connecting its own events."""
 
