@@ -266,6 +266,18 @@ def test_edited_claims_are_judged_again_on_cached_pages(site: Path, tmp_path: Pa
     assert status("jit-vmap-same-jaxpr") == "holds"
 
 
+def test_building_one_page_then_another_rebuilds(site: Path) -> None:
+    """The edit loop, ``nox -s docs -- --only A`` then ``--only B``: the second build leaves
+    out A, whose verdicts the first judged, and must not try to write it again."""
+    page(site, "measured", "Measured", DEMO_CLAIM, prose=DEMO_PROSE)
+    page(site, "other", "Other", cell("print('other')"))
+    index(site, "measured", "other")
+    for only in ("measured", "other", "measured"):
+        result = build(site, JAXGUIDE_ONLY=only)
+        assert result.returncode == 0, f"--only {only}:\n{result.stderr}"
+        assert (site / "_build" / f"{only}.html").exists()
+
+
 def test_verdicts_render_and_the_report_lists_every_claim(
     good_site: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:

@@ -36,7 +36,8 @@ def judge(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Evaluate every verified claim with the current claims code; report strict failures.
 
     Returns the pages to write again: those whose verdicts changed and, when anything was
-    read or changed, the pages with a claims report.
+    read or changed, the pages with a claims report; only pages this build has (``--only``
+    leaves the others out, and their old verdicts with them).
     """
     before: dict[str, dict[str, Any]] = getattr(env, "jaxguide_verdicts", {})
     now: dict[str, dict[str, Any]] = {}
@@ -59,7 +60,7 @@ def judge(app: Sphinx, env: BuildEnvironment) -> list[str]:
     changed = {d for d in before.keys() | now.keys() if not _same(before.get(d), now.get(d))}
     if changed or pages_read(app):
         changed |= pages_with(env, "claims-report")
-    return sorted(changed)
+    return sorted(changed & env.found_docs)
 
 
 def _results(
