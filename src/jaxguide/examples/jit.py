@@ -118,8 +118,9 @@ def jit_with_trace_log(
     >>> double, log = jit_with_trace_log(lambda x: 2 * x)
     >>> for x in [jnp.ones(3), jnp.zeros(3), jnp.ones(4), jnp.ones(3, dtype=jnp.int32)]:
     ...     _ = double(x)
+    >>> _ = double(jnp.full(3, 2.0))  # weakly typed (~): a trace of its own
     >>> log
-    ['f32[3]', 'f32[4]', 'i32[3]']
+    ['f32[3]', 'f32[4]', 'i32[3]', '~f32[3]']
     """
     log: list[str] = []
 
@@ -179,8 +180,11 @@ class _Collect(logging.Handler):
 
 
 def _describe(leaf: Any) -> str:
+    """An argument as a trace sees it: ``f32[3]``, with ``~`` if weakly typed; a static value."""
     if isinstance(leaf, jax.Array):
-        return str(jax.typeof(leaf).str_short(short_dtypes=True))
+        aval = jax.typeof(leaf)
+        weak = "~" if getattr(aval, "weak_type", False) else ""
+        return weak + str(aval.str_short(short_dtypes=True))
     return repr(leaf)
 
 
