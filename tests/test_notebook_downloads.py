@@ -70,6 +70,16 @@ def test_a_multi_device_page_sets_its_devices_up_before_jax_starts() -> None:
     assert "before it starts" in comment  # the reader is told why it comes first
 
 
+def test_a_multi_device_setup_says_how_a_one_gpu_machine_simulates_them() -> None:
+    """On a GPU machine, JAX_NUM_CPU_DEVICES alone leaves the one GPU as the only device."""
+    source = setup_cell(REQUIREMENT, "pinned", cpu_devices=8)
+    line = '# os.environ.setdefault("JAX_PLATFORMS", "cpu")'
+    assert line in source.splitlines()  # offered, not imposed: a machine of several GPUs keeps them
+    comment = source[: source.index(line)].rsplit("\n", 3)[-3:]
+    assert "one GPU" in " ".join(comment), comment
+    assert "JAX_PLATFORMS" not in setup_cell(REQUIREMENT, "pinned", None)
+
+
 @pytest.mark.parametrize("devices", [None, 8])
 def test_the_setup_cell_is_valid_ipython(devices: int | None) -> None:
     python = TransformerManager().transform_cell(setup_cell(REQUIREMENT, "pinned", devices))

@@ -169,15 +169,62 @@ def pmap_step(average: Fn | None, out_axes: int | None = None) -> Fn:
     return step
 
 
-def shard_map_step(average_loss: bool) -> Fn:
-    mesh = jax.make_mesh((N,), ("d",), axis_types=(AxisType.Auto,))
+def shard_map_step(
+    average_loss: bool,
+    *,
+    average_grads: bool | None = None,
+    check_vma: bool = True,
+    in_specs: Any = None,
+    out_specs: Any = None,
+    explicit: bool = False,
+) -> Fn:
+    """A shard_map step: the loss averaged across devices (right), or not; the gradients
+    pmean'd (the pmap habit: under shard_map autodiff has summed these already), by default
+    where the loss is not."""
+    mesh = jax.make_mesh(
+        (N,), ("d",), axis_types=(AxisType.Explicit if explicit else AxisType.Auto,)
+    )
+    average_grads = not average_loss if average_grads is None else average_grads
+    in_specs = (P(), P("d"), P("d"), P()) if in_specs is None else in_specs
+    out_specs = P() if out_specs is None else out_specs
 
     def per_device(params, xs, ys, lr):
         if average_loss:
             grads = jax.grad(lambda p: lax.pmean(batch_loss(p, xs, ys), "d"))(params)
-        else:  # the pmap habit: under shard_map autodiff has summed these already
-            grads = lax.pmean(jax.grad(batch_loss)(params, xs, ys), "d")
+        else:
+            grads = jax.grad(batch_loss)(params, xs, ys)
+        if average_grads:
+            grads = lax.pmean(grads, "d")
         return descend(params, grads, lr)
+
+    return jax.shard_map(
+        per_device, mesh=mesh, in_specs=in_specs, out_specs=out_specs, check_vma=check_vma
+    )
+
+
+def jit_with_shardings(params, xs, ys, lr):
+    """The sharding page's first way: the batch laid out over the devices, the compiler's program."""
+    mesh = jax.make_mesh((N,), ("d",), axis_types=(AxisType.Auto,))
+    xs, ys = jax.device_put((xs, ys), jax.sharding.NamedSharding(mesh, P("d")))
+    return jax.jit(sgd_step)(params, xs, ys, lr)
+
+
+def pmap_not_reshaped(params, xs, ys, lr):
+    """pmap given the batch as it is: its leading axis is the examples, not the devices."""
+
+    def per_device(params, xs, ys, lr):
+        return descend(params, lax.pmean(jax.grad(batch_loss)(params, xs, ys), "d"), lr)
+
+    return jax.pmap(per_device, "d", in_axes=(None, 0, 0, None), out_axes=None)(params, xs, ys, lr)
+
+
+def shard_map_own_squeeze() -> Fn:
+    """A squeeze error of the reader's own inside shard_map: not pmap's missing reshape."""
+    mesh = jax.make_mesh((N,), ("d",), axis_types=(AxisType.Auto,))
+
+    def per_device(params, xs, ys, lr):
+        xs = lax.squeeze(xs, (0,))[None] if xs.shape[0] != 1 else xs
+        return descend(params, jax.grad(lambda p: batch_loss(p, xs, ys))(params), lr)
 
     specs = (P(), P("d"), P("d"), P())
     return jax.shard_map(per_device, mesh=mesh, in_specs=specs, out_specs=P())
@@ -377,6 +424,11 @@ RIGHT = [
         check_data_parallel_step,
         jax.jit(shard_map_step(average_loss=True)),
     ),
+    (  # with check_vma off, the gradients are the devices' own: pmean them (the sharding page)
+        "parallel-shard-map-unchecked-pmean-grads",
+        check_data_parallel_step,
+        shard_map_step(average_loss=False, check_vma=False),
+    ),
     ("hvp-forward-over-reverse", check_hvp, hvp),
     (
         "hvp-reverse-over-reverse",
@@ -392,8 +444,18 @@ RIGHT = [
 several = pytest.mark.skipif(N == 1, reason="on one device a sum across devices is the mean")
 
 
-def case(mistake: str, check: Fn, fn: Fn, words: str, *, marks: Any = (), variant: str = "") -> Any:
-    """A wrong answer: the mistake it makes (as its check names it), and words its report must hold."""
+def case(
+    mistake: str,
+    check: Fn,
+    fn: Fn,
+    words: str,
+    *,
+    marks: Any = (),
+    variant: str = "",
+    absent: tuple[str, ...] = (),
+) -> Any:
+    """A wrong answer: the mistake it makes (as its check names it), words its report must
+    hold, and words it must not (the cause of another mistake, another API's explanation)."""
     task = check.__name__.removeprefix("check_")
     slug = "-".join("".join(c if c.isalnum() else " " for c in mistake).split())
     return pytest.param(
@@ -401,6 +463,7 @@ def case(mistake: str, check: Fn, fn: Fn, words: str, *, marks: Any = (), varian
         check,
         fn,
         words,
+        absent,
         marks=marks,
         id=f"{task}-{slug}{'-' + variant if variant else ''}",
     )
@@ -654,6 +717,13 @@ WRONG = [
     # 6. data-parallel step
     case("no pmap or shard_map", check_data_parallel_step, jax.jit(sgd_step), "runs on one device"),
     case(
+        "jit with shardings where shard_map is asked for",
+        check_data_parallel_step,
+        jit_with_shardings,
+        "its values are right, by jit with shardings",
+        absent=("runs on one device",),
+    ),
+    case(
         "one copy of the parameters per device",
         check_data_parallel_step,
         pmap_step(lax.pmean, out_axes=0),
@@ -663,8 +733,18 @@ WRONG = [
         "the first device's step alone",
         check_data_parallel_step,
         pmap_step(None),
-        "first device's step on its own examples",
+        "first device's step on its own examples (no average across devices), not the "
+        "one-device sgd_step",
         marks=several,
+        absent=("shard_map", "check_vma", "the loss"),
+    ),
+    case(
+        "shard_map's check_vma=False: the gradients never combined",
+        check_data_parallel_step,
+        shard_map_step(average_loss=True, check_vma=False),  # right but for check_vma=False
+        "the cause is check_vma=False",
+        marks=several,
+        absent=("no average across devices", "pmap"),
     ),
     case(
         "no cross-device sum",
@@ -677,16 +757,78 @@ WRONG = [
         "the gradients summed across devices, not averaged",
         check_data_parallel_step,
         pmap_step(lax.psum),
-        "the gradients summed across devices",
+        "the step taken with the devices' gradients summed rather than averaged, not the "
+        "one-device sgd_step",
         marks=several,
+        absent=("shard_map", "autodiff", "times the number of devices"),
     ),
     case(
         "the gradients summed across devices, not averaged",
         check_data_parallel_step,
+        pmap_step(lax.psum),
+        "under pmap each device's gradient is its own, and lax.psum adds them: average the "
+        "gradients across devices with lax.pmean",
+        marks=several,
+        variant="pmap-why",
+    ),
+    case(  # the pmap habit under shard_map: a pmean of gradients autodiff has summed
+        "the gradients summed across devices, not averaged",
+        check_data_parallel_step,
         shard_map_step(average_loss=False),
-        "autodiff already sums",
+        "autodiff itself sums the gradient of the replicated parameters (in_specs P()) over "
+        "devices, so the gradients come out summed and a pmean of them stays a sum: pmean the "
+        "loss",
         marks=several,
         variant="shard-map",
+        absent=("psum", "pmap", "times the number of devices"),
+    ),
+    case(  # no collective at all: autodiff's sum alone
+        "the gradients summed across devices, not averaged",
+        check_data_parallel_step,
+        shard_map_step(average_loss=False, average_grads=False),
+        "the devices' gradients summed rather than averaged",
+        marks=several,
+        variant="shard-map-no-collective",
+        absent=("psum", "pmap", "times the number of devices"),
+    ),
+    case(
+        "a shard_map spec that does not fit its argument",
+        check_data_parallel_step,
+        shard_map_step(average_loss=True, out_specs=P("d")),
+        'come back once, replicated: out_specs=P(), not P("devices")',
+        absent=("singleton) axis to them —",),
+    ),
+    case(
+        "a shard_map spec that does not fit its argument",
+        check_data_parallel_step,
+        shard_map_step(average_loss=True, in_specs=(P("d"), P("d"), P("d"), P())),
+        'in_specs gives each argument its layout, one entry per argument: (P(), P("devices"), '
+        'P("devices"), P())',
+        variant="in-specs",
+        absent=("out_specs=P(), not",),
+    ),
+    case(
+        "a shard_map spec that does not fit its argument",
+        check_data_parallel_step,
+        shard_map_step(average_loss=True, in_specs=(P(), P("d"), P("d"))),
+        "in_specs gives each argument its layout, one entry per argument",
+        variant="three-in-specs",
+    ),
+    case(
+        "a mesh of Explicit axes",
+        check_data_parallel_step,
+        shard_map_step(average_loss=True, explicit=True),
+        "the mesh's axes are Explicit (jax.make_mesh's default)",
+        absent=("in_specs gives each argument",),
+    ),
+    case(
+        "the batch not reshaped for pmap",
+        check_data_parallel_step,
+        pmap_not_reshaped,
+        "pmap maps over the leading axis of xs and ys, one entry per device: reshape xs to "
+        "(devices, batch / devices, features)",
+        marks=several,
+        absent=("shard_map",),
     ),
     case(
         "the whole batch on every device",
@@ -1419,12 +1561,16 @@ def test_the_checker_accepts_a_right_answer(name: str, check: Fn, fn: Fn) -> Non
     assert repr(report).startswith("✓ ")
 
 
-@pytest.mark.parametrize(("mistake", "check", "fn", "words"), WRONG)
-def test_the_checker_names_the_mistake(mistake: str, check: Fn, fn: Fn, words: str) -> None:
+@pytest.mark.parametrize(("mistake", "check", "fn", "words", "absent"), WRONG)
+def test_the_checker_names_the_mistake(
+    mistake: str, check: Fn, fn: Fn, words: str, absent: tuple[str, ...]
+) -> None:
     report = check(fn)
     assert not report.passed, f"{mistake} passed: {report}"
     assert repr(report).startswith("✗ ")
     assert words in report.message, report.message
+    for wrong in absent:
+        assert wrong not in report.message, report.message
     assert "\n" not in report.message  # one sentence, on one line
 
 
@@ -1457,6 +1603,45 @@ def test_a_report_reads_as_its_sentence() -> None:
     assert repr(Report(passed=True, message="all good")) == "✓ all good"
     assert str(Report(passed=False, message="wrong shape")) == "✗ wrong shape"
     assert not Report(passed=False, message="wrong shape")
+
+
+def test_the_data_parallel_report_names_the_function_checked() -> None:
+    """The practical asks for step_shard_map and step_pmap: a report says which it checked."""
+    right, wrong = shard_map_step(average_loss=True), pmap_step(lax.pmean, out_axes=0)
+
+    def step_shard_map(*args):
+        return right(*args)
+
+    def step_pmap(*args):
+        return wrong(*args)
+
+    passed, failed = check_data_parallel_step(step_shard_map), check_data_parallel_step(step_pmap)
+    assert passed.message.startswith("step_shard_map equals the one-device sgd_step"), passed
+    assert failed.message.startswith("step_pmap: your output equals one copy"), failed
+    assert "data_parallel_step" not in passed.message + failed.message
+    # jit and shard_map keep the name they wrap; a partial has none, and the task names it.
+    assert check_data_parallel_step(jax.jit(step_shard_map)).message.startswith("step_shard_map")
+    nameless = check_data_parallel_step(functools.partial(wrong))
+    assert nameless.message.startswith("data_parallel_step: "), nameless
+
+
+def test_an_optional_task_left_unwritten_is_skipped_not_failed() -> None:
+    def step_pmap(params, xs, ys, lr):
+        raise NotImplementedError  # the starter, as it was
+
+    skipped = check_data_parallel_step(step_pmap, optional=True)
+    assert skipped.skipped
+    assert not skipped.passed
+    assert repr(skipped) == (
+        "○ step_pmap: skipped (optional): not written yet (it raises NotImplementedError)"
+    )
+    required = check_data_parallel_step(step_pmap)
+    assert not required.skipped
+    assert repr(required).startswith("✗ step_pmap: not written yet")
+    # Written and wrong, an optional task is checked like any other.
+    wrong = check_data_parallel_step(pmap_step(lax.pmean, out_axes=0), optional=True)
+    assert not wrong.skipped
+    assert repr(wrong).startswith("✗ ")
 
 
 def test_the_data_parallel_checker_runs_on_one_device(tmp_path) -> None:
@@ -1633,6 +1818,14 @@ LOOKALIKES = [
         "every device gets the whole batch",
         "✓",
         id="data-parallel-right-is-not-whole-batch",
+    ),
+    pytest.param(
+        check_data_parallel_step,
+        shard_map_own_squeeze(),
+        "pmap maps over the leading axis",
+        "cannot select an axis to squeeze out",
+        id="data-parallel-own-squeeze-is-not-pmap-unreshaped",
+        marks=several,
     ),
 ]
 

@@ -46,6 +46,9 @@ def setup_cell(requirement: str, pin: str, cpu_devices: int | None = None) -> st
             "# when told before it starts (restart the kernel if JAX is imported already); a",
             "# JAX_NUM_CPU_DEVICES set before Jupyter started wins over this line.",
             f'os.environ.setdefault("JAX_NUM_CPU_DEVICES", "{cpu_devices}")',
+            "# On a machine with one GPU, JAX uses that GPU alone, one device: to simulate the",
+            "# devices on the CPU instead, remove the # from the next line (JAX_PLATFORMS=cpu).",
+            '# os.environ.setdefault("JAX_PLATFORMS", "cpu")',
         ]
     return "\n".join(
         [

@@ -32,10 +32,12 @@ __all__ = [
     "Fitted",
     "Hint",
     "Mistake",
+    "NotWritten",
     "Report",
     "Wrong",
     "call",
     "checker",
+    "function_name",
     "identify",
     "mistakes_table",
     "recognised_mistakes",
@@ -49,20 +51,25 @@ DEADLINE_S = 30.0
 class Report:
     """A checker's verdict on a reader's function: passed or not, and one sentence saying why.
 
-    It shows as that sentence, marked ✓ or ✗, so a notebook cell ending in a check shows it;
-    it is truthy when the check passed.
+    It shows as that sentence, marked ✓ or ✗ (○ for an optional task left unwritten, which
+    was ``skipped``), so a notebook cell ending in a check shows it; it is truthy when the
+    check passed.
 
     >>> Report(passed=False, message="wrong shape: expected (8, 3), got (3,)")
     ✗ wrong shape: expected (8, 3), got (3,)
     >>> bool(Report(passed=True, message="matches the reference"))
     True
+    >>> Report(passed=False, message="step: skipped (optional): not written yet", skipped=True)
+    ○ step: skipped (optional): not written yet
     """
 
     passed: bool
     message: str
+    skipped: bool = False
 
     def __repr__(self) -> str:
-        return f"{'✓' if self.passed else '✗'} {self.message}"
+        mark = "○" if self.skipped else "✓" if self.passed else "✗"
+        return f"{mark} {self.message}"
 
     __str__ = __repr__
 
@@ -72,6 +79,10 @@ class Report:
 
 class Mistake(Exception):
     """Raised inside a checker to stop at the first mistake; the checker reports its message."""
+
+
+class NotWritten(Mistake):
+    """The reader's function raised ``NotImplementedError``: the starter, left as it was."""
 
 
 class Fitted(NamedTuple):
@@ -146,14 +157,18 @@ def mistakes_table() -> str:
 
 
 def checker(
-    task: str, mistakes: Sequence[Wrong | Hint | str] = ()
+    task: str, mistakes: Sequence[Wrong | Hint | str] = (), *, named: bool = False
 ) -> Callable[[Callable[P, str]], Callable[P, Report]]:
     """Make a checker for the function the practical calls ``task``.
 
     The decorated ``run`` returns the sentence that says what passed, or raises
-    :class:`Mistake`; the checker reports ``"<task>: <the mistake>"``. ``mistakes`` lists what
-    the check names when it sees it (for :func:`recognised_mistakes`). The checker takes a keyword
-    ``deadline``: the seconds each call of the reader's function may take.
+    :class:`Mistake`; the checker reports ``"<task>: <the mistake>"`` (with ``named``, the
+    name of the reader's function, its first argument, where it has one: a practical that asks
+    for several versions of one task, such as ``step_shard_map`` and ``step_pmap``). ``mistakes``
+    lists what the check names when it sees it (for :func:`recognised_mistakes`). The checker
+    takes a keyword ``deadline``, the seconds each call of the reader's function may take, and
+    a keyword ``optional``: an optional task left unwritten (its function raises
+    ``NotImplementedError``) is reported skipped rather than failed.
     """
     names = tuple(m if isinstance(m, str) else m.name for m in mistakes)
     _recognised[task] = tuple(dict.fromkeys(names))
@@ -164,15 +179,25 @@ def checker(
         @functools.wraps(run)
         def check(*args: P.args, **kwargs: P.kwargs) -> Report:
             seconds = kwargs.pop("deadline", None)
+            optional = bool(kwargs.pop("optional", False))
+            subject = function_name(args[0], task) if named and args else task
             token = _deadline.set(DEADLINE_S if seconds is None else float(seconds))  # type: ignore[arg-type]
             try:
                 return Report(passed=True, message=run(*args, **kwargs))
+            except NotWritten as mistake:
+                if not optional:
+                    return Report(passed=False, message=f"{subject}: {_one_line(str(mistake))}")
+                return Report(
+                    passed=False,
+                    message=f"{subject}: skipped (optional): {_one_line(str(mistake))}",
+                    skipped=True,
+                )
             except Mistake as mistake:
-                return Report(passed=False, message=f"{task}: {_one_line(str(mistake))}")
+                return Report(passed=False, message=f"{subject}: {_one_line(str(mistake))}")
             except Exception as error:  # noqa: BLE001 (the reader's code, met outside call())
                 return Report(
                     passed=False,
-                    message=f"{task}: while the check read your answer, "
+                    message=f"{subject}: while the check read your answer, "
                     f"{type(error).__name__} was raised: {_one_line(message(error))}",
                 )
             finally:
@@ -183,12 +208,17 @@ def checker(
         deadline = inspect.Parameter(
             "deadline", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="float | None"
         )
+        optional = inspect.Parameter(
+            "optional", inspect.Parameter.KEYWORD_ONLY, default=False, annotation="bool"
+        )
         check.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[*signature.parameters.values(), deadline], return_annotation="Report"
+            parameters=[*signature.parameters.values(), deadline, optional],
+            return_annotation="Report",
         )
         check.__annotations__ = {
             **run.__annotations__,
             "deadline": "float | None",
+            "optional": "bool",
             "return": "Report",
         }
         return check
@@ -430,7 +460,7 @@ def call(
         )
         raise Mistake(f"{late}, {where}") from None
     except NotImplementedError:
-        raise Mistake("not written yet (it raises NotImplementedError)") from None
+        raise NotWritten("not written yet (it raises NotImplementedError)") from None
     except Exception as error:
         text = message(error)
         advice = next((a for h in (*hints, *TRACER_HINTS) if (a := h.evidence(error, text))), None)
@@ -452,6 +482,18 @@ def _one_line(text: str, most: int | None = None) -> str:
 def _name(fn: Callable[..., Any]) -> str:
     name = getattr(fn, "__name__", None)
     return "your function" if not name or name == "<lambda>" else f"{name}()"
+
+
+def function_name(fn: Any, default: str) -> str:
+    """The name the reader gave ``fn`` (kept through ``jax.jit`` and ``jax.shard_map``), or
+    ``default`` for a lambda or a callable without one.
+
+    >>> def step_shard_map(): ...
+    >>> function_name(step_shard_map, "task"), function_name(lambda: 0, "task")
+    ('step_shard_map', 'task')
+    """
+    name = getattr(fn, "__name__", None)
+    return name if isinstance(name, str) and name.isidentifier() else default
 
 
 def vmapped_axes(text: str) -> list[tuple[int, str]]:
