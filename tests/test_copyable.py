@@ -263,7 +263,6 @@ TEACHES_THE_MACHINERY = {"about/verification.md"}
 # Pages whose shown cells still hold site machinery (issue 30, item 3), each with what: the
 # check below is expected to fail on each, strictly, so that a page fixed must leave this list.
 MACHINERY_NOT_YET_HIDDEN = {
-    "performance/vmap-memory.md": "page_results and verify",
     "transforms/sharding.md": (
         "page_results and verify (the page is being rewritten as an introduction to sharding, "
         "issue 30, item 4)"
