@@ -42,11 +42,6 @@ EXECUTED = [p for p in pages() if any(b.kind == "executed" for b in blocks(p))]
 # What a fresh IPython kernel defines before the first cell: a shown cell may use these.
 IPYTHON_NAMES = {"get_ipython", "display", "In", "Out", "_", "__", "___", "exit", "quit"}
 
-# Pages that still call a function of ``jaxguide.examples`` whose source they do not show
-# before its first use (issue 30, item 3), each with what is missing: the check below is
-# expected to fail on each, strictly, so that a page fixed must leave this list.
-EXAMPLES_NOT_YET_SHOWN: dict[str, str] = {}
-
 
 def tags(block: Block) -> list[str]:
     found = block.options.get("tags", [])  # a list as MyST parses it; YAML text in older blocks
@@ -127,22 +122,6 @@ def ids(paths: list[Path]) -> list[str]:
     return [p.relative_to(DOCS).as_posix() for p in paths]
 
 
-def examples_not_yet_shown(paths: list[Path]) -> list[Any]:
-    """The pages as parameters, those of :data:`EXAMPLES_NOT_YET_SHOWN` expected to fail."""
-    return [
-        pytest.param(
-            p,
-            marks=pytest.mark.xfail(
-                reason=f"does not yet show the source of {EXAMPLES_NOT_YET_SHOWN[key]}",
-                strict=True,
-            ),
-        )
-        if (key := p.relative_to(DOCS).as_posix()) in EXAMPLES_NOT_YET_SHOWN
-        else p
-        for p in paths
-    ]
-
-
 @pytest.mark.parametrize("page", EXECUTED, ids=ids(EXECUTED))
 def test_the_shown_cells_alone_define_every_name_they_use(page: Path) -> None:
     assert not undefined_names(shown_cells(page))
@@ -195,7 +174,7 @@ def unseen_examples(page: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("page", examples_not_yet_shown(EXECUTED), ids=ids(EXECUTED))
+@pytest.mark.parametrize("page", EXECUTED, ids=ids(EXECUTED))
 def test_what_a_page_takes_from_the_examples_it_shows_first(page: Path) -> None:
     assert not unseen_examples(page)
 
@@ -255,15 +234,6 @@ MACHINERY_MODULES = {"myst_nb"}
 # The page that teaches the machinery itself shows it on purpose.
 TEACHES_THE_MACHINERY = {"about/verification.md"}
 
-# Pages whose shown cells still hold site machinery (issue 30, item 3), each with what: the
-# check below is expected to fail on each, strictly, so that a page fixed must leave this list.
-MACHINERY_NOT_YET_HIDDEN = {
-    "transforms/sharding.md": (
-        "page_results and verify (the page is being rewritten as an introduction to sharding, "
-        "issue 30, item 4)"
-    ),
-}
-
 
 def called_name(call: ast.Call) -> str | None:
     """``f`` of ``f(...)`` and of ``module.f(...)``."""
@@ -300,22 +270,7 @@ def machinery_used(cells: list[Block]) -> list[str]:
 SHOWS_LESSONS = [p for p in EXECUTED if p.relative_to(DOCS).as_posix() not in TEACHES_THE_MACHINERY]
 
 
-def machinery_not_yet_hidden(paths: list[Path]) -> list[Any]:
-    """The pages as parameters, those of :data:`MACHINERY_NOT_YET_HIDDEN` expected to fail."""
-    return [
-        pytest.param(
-            p,
-            marks=pytest.mark.xfail(
-                reason=f"still shows {MACHINERY_NOT_YET_HIDDEN[key]}", strict=True
-            ),
-        )
-        if (key := p.relative_to(DOCS).as_posix()) in MACHINERY_NOT_YET_HIDDEN
-        else p
-        for p in paths
-    ]
-
-
-@pytest.mark.parametrize("page", machinery_not_yet_hidden(SHOWS_LESSONS), ids=ids(SHOWS_LESSONS))
+@pytest.mark.parametrize("page", SHOWS_LESSONS, ids=ids(SHOWS_LESSONS))
 def test_no_shown_cell_holds_site_machinery(page: Path) -> None:
     assert not machinery_used(shown_cells(page))
 
