@@ -179,6 +179,26 @@ def test_what_a_page_takes_from_the_examples_it_shows_first(page: Path) -> None:
     assert not unseen_examples(page)
 
 
+PACKAGE = DOCS.parent / "src" / "jaxguide"
+# The pages about the site itself show its machinery's code on purpose.
+ABOUT_THE_SITE = DOCS / "about"
+
+
+def test_the_lessons_a_page_lists_live_in_examples() -> None:
+    """A listing of the package's code on a teaching page comes from ``jaxguide.examples``: the
+    one home of lesson code (a suite keeps workloads and parameters, and imports its lessons)."""
+    elsewhere = [
+        f"{named(b.path)}:{b.line}: {b.argument}"
+        for page in pages()
+        if ABOUT_THE_SITE not in page.parents
+        for b in blocks(page)
+        if b.kind == "literalinclude"
+        and (target := (b.path.parent / b.argument).resolve()).is_relative_to(PACKAGE)
+        and not target.is_relative_to(PACKAGE / "examples")
+    ]
+    assert not elsewhere
+
+
 # --- the check itself, on crafted pages ------------------------------------------------------
 PAGE = (
     FRONT

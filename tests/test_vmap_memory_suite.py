@@ -1,4 +1,5 @@
-"""The vmap-memory suite's variants agree, and its claims can fail as well as hold."""
+"""The vmap-memory suite's variants agree, its lessons' training-step forms too, and its claims
+can fail as well as hold."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from factories import timing
 from jaxguide.bench import PROFILES, describe_environment
 from jaxguide.bench.suites import vmap_memory
 from jaxguide.claims import CLAIMS
+from jaxguide.examples.vmap_memory import (
+    FEATURES,
+    TOKENS,
+    TRAIN_FORMS,
+    init_network,
+    train_batch,
+    train_step,
+)
 from jaxguide.results import Memory, Record, Results
 
 
 def test_variants_compute_the_same() -> None:
-    xs = jax.random.normal(jax.random.key(0), (10, vmap_memory.TOKENS, vmap_memory.FEATURES))
+    xs = jax.random.normal(jax.random.key(0), (10, TOKENS, FEATURES))
     expected = vmap_memory.variant("vmap", 10)(xs)
     for name, chunk in [("chunked_vmap", 4), ("lax.map", 3), ("sequential", 1)]:
         got = vmap_memory.variant(name, chunk)(xs)
@@ -69,16 +78,16 @@ def test_materialization_claim_fails_when_vmap_keeps_less_than_the_batch() -> No
 
 def test_train_step_forms_compute_the_same_step() -> None:
     """10 examples in chunks of 4 (a remainder too): every form gives vmap's loss and gradient."""
-    params = vmap_memory.init_network(jax.random.key(0))
-    batch = vmap_memory.train_batch(jax.random.key(1), 10)
-    loss, grads = jax.jit(vmap_memory.train_step("vmap", 10))(params, batch)
-    for form in vmap_memory.TRAIN_FORMS[1:]:
-        got_loss, got_grads = jax.jit(vmap_memory.train_step(form, 4))(params, batch)
+    params = init_network(jax.random.key(0))
+    batch = train_batch(jax.random.key(1), 10)
+    loss, grads = jax.jit(train_step("vmap", 10))(params, batch)
+    for form in TRAIN_FORMS[1:]:
+        got_loss, got_grads = jax.jit(train_step(form, 4))(params, batch)
         np.testing.assert_allclose(got_loss, loss, rtol=1e-5)
         for g, e in zip(jax.tree.leaves(got_grads), jax.tree.leaves(grads), strict=True):
             np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match="unknown form 'scan'"):
-        vmap_memory.train_step("scan", 4)
+        train_step("scan", 4)
 
 
 def train_records(

@@ -8,6 +8,7 @@ from jaxguide.examples import (
     parallel,
     pytrees,
     vmap,
+    vmap_memory,
     vmap_speed,
 )
 from jaxguide.examples._multiprocess import PortInUse, ProcessResult, launch_processes
@@ -23,5 +24,6 @@ __all__ = [
     "parallel",
     "pytrees",
     "vmap",
+    "vmap_memory",
     "vmap_speed",
 ]
