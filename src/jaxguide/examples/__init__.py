@@ -1,6 +1,6 @@
 """Reference implementations the pages import: one module per transformation."""
 
-from jaxguide.examples import autodiff, control_flow, grad, jit, parallel, pytrees, vmap
+from jaxguide.examples import autodiff, control_flow, grad, jit, parallel, pytrees, random, vmap
 from jaxguide.examples._multiprocess import PortInUse, ProcessResult, launch_processes
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "launch_processes",
     "parallel",
     "pytrees",
+    "random",
     "vmap",
 ]
