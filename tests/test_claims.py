@@ -719,7 +719,9 @@ def test_sharded_draw_claim_does_not_apply_on_one_device_and_needs_several_rows(
     assert real.environment.device_count > 1
     assert claim.evaluate(real).status == "holds"
     env = real.environment.model_copy(update={"device_count": 1})
-    one_device = with_values(real.model_copy(update={"environment": env}), "draw", "sharded", shards=1)
+    one_device = with_values(
+        real.model_copy(update={"environment": env}), "draw", "sharded", shards=1
+    )
     assert verify("sharded-draw-matches-one-device", one_device).status == "not-applicable"
     one_row = with_values(real, "draw", "sharded", shard_rows=1)
     assert claim.evaluate(one_row).status == "fails"
@@ -727,7 +729,10 @@ def test_sharded_draw_claim_does_not_apply_on_one_device_and_needs_several_rows(
 
 @pytest.mark.parametrize(
     ("claim_id", "name", "benchmark"),
-    [("split-at-once-faster", "random-split", "split"), ("jit-sampling-faster", "random-sampling", "sample")],
+    [
+        ("split-at-once-faster", "random-split", "split"),
+        ("jit-sampling-faster", "random-sampling", "sample"),
+    ],
 )
 def test_random_timing_claims_read_only_the_size_their_sentence_names(
     claim_id: str, name: str, benchmark: str

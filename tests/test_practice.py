@@ -1414,7 +1414,6 @@ WRONG += [
 ]
 
 
-
 # --- noisy_batch: keys per example and per step ------------------------------------------
 
 
@@ -1467,12 +1466,14 @@ def noisy_whole_batch(key, step, xs):
 def noisy_fold_per_example(key, step, xs):
     step_key = jax.random.fold_in(key, step)
     keys = [jax.random.fold_in(step_key, i) for i in range(len(xs))]
-    return jnp.stack([noisy_draw(k, x) for k, x in zip(keys, xs)])
+    return jnp.stack([noisy_draw(k, x) for k, x in zip(keys, xs, strict=True)])
 
 
 def noisy_split_first(key, step, xs):
     keys = jax.random.split(key, len(xs))
-    return jnp.stack([noisy_draw(jax.random.fold_in(k, step), x) for k, x in zip(keys, xs)])
+    return jnp.stack(
+        [noisy_draw(jax.random.fold_in(k, step), x) for k, x in zip(keys, xs, strict=True)]
+    )
 
 
 def noisy_successive(key, step, xs):
@@ -1497,7 +1498,12 @@ RIGHT += [
 ]
 WRONG += [
     case("a draw with hidden state", check_noisy_batch, noisy_numpy, "a draw with hidden state"),
-    case("noise that ignores the key", check_noisy_batch, noisy_numpy_seeded, "under jit, another key"),
+    case(
+        "noise that ignores the key",
+        check_noisy_batch,
+        noisy_numpy_seeded,
+        "under jit, another key",
+    ),
     case("fold_in missing", check_noisy_batch, noisy_no_step, "steps 3 and 4 gave the same noise"),
     case(
         "fold_in missing",
@@ -1512,12 +1518,33 @@ WRONG += [
         noisy_one_key,
         "one draw from fold_in(key, step) added to every example",
     ),
-    case("one draw for the whole batch", check_noisy_batch, noisy_whole_batch, "one draw of the whole batch's shape"),
-    case("split before fold_in", check_noisy_batch, noisy_split_first, "split and fold_in in the other order"),
-    case("keys from successive splits", check_noisy_batch, noisy_successive, "split off one at a time"),
-    case("the noise left out", check_noisy_batch, lambda key, step, xs: xs, "your output equals xs unchanged"),
+    case(
+        "one draw for the whole batch",
+        check_noisy_batch,
+        noisy_whole_batch,
+        "one draw of the whole batch's shape",
+    ),
+    case(
+        "split before fold_in",
+        check_noisy_batch,
+        noisy_split_first,
+        "split and fold_in in the other order",
+    ),
+    case(
+        "keys from successive splits",
+        check_noisy_batch,
+        noisy_successive,
+        "split off one at a time",
+    ),
+    case(
+        "the noise left out",
+        check_noisy_batch,
+        lambda key, step, xs: xs,
+        "your output equals xs unchanged",
+    ),
     case("the noise not scaled", check_noisy_batch, noisy_unscaled, "not scaled by NOISE"),
 ]
+
 
 @pytest.mark.parametrize(("name", "check", "fn"), RIGHT, ids=[r[0] for r in RIGHT])
 def test_the_checker_accepts_a_right_answer(name: str, check: Fn, fn: Fn) -> None:

@@ -88,8 +88,8 @@ WRONGS = (
     Wrong(
         "the noise not scaled",
         "xs plus standard normal noise, not scaled by NOISE",
-        lambda key, step, xs: _reference(key, step, xs) + (1 / NOISE - 1) * (
-            _reference(key, step, xs) - xs
+        lambda key, step, xs: (
+            _reference(key, step, xs) + (1 / NOISE - 1) * (_reference(key, step, xs) - xs)
         ),
         f"multiply the draws by NOISE = {NOISE}",
     ),
@@ -108,7 +108,9 @@ def _pure(fn: Callable[..., Any], key: jax.Array, step: int, xs: jax.Array) -> N
             "numbers, so they come from a generator outside the arguments (numpy.random or "
             "Python's random?); draw with jax.random functions, from the key"
         )
-    other = np.asarray(call(jax.jit(fn), jax.random.key(99), jnp.int32(step + 1), xs, what=_name(fn)))
+    other = np.asarray(
+        call(jax.jit(fn), jax.random.key(99), jnp.int32(step + 1), xs, what=_name(fn))
+    )
     mine = np.asarray(call(jax.jit(fn), key, jnp.int32(step), xs, what=_name(fn)))
     if other.shape == mine.shape and close(other, mine) and not close(mine, xs):
         raise Mistake(
