@@ -117,8 +117,8 @@ CLAIMS = (
     ),
     StrictClaim(
         id="sharded-draw-matches-one-device",
-        statement="An array drawn under jit with its output sharded over a mesh equals, bit for "
-        "bit, the array drawn from the same key on one device.",
+        statement="An array of normal numbers drawn under jit with its output sharded over a "
+        "two-axis mesh equals, bit for bit, the array drawn from the same key on one device.",
         suite="random-sharded",
         falsified_by="jax.random.normal under jit with out_shardings over a two-axis mesh of "
         "several devices, several rows on each, returns bytes other than the same call on one "

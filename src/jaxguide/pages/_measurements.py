@@ -112,7 +112,7 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
         ),
         declare(
             "random-per-example",
-            1,
+            2,
             "transforms/random",
             "per-example/loop",
             "per-example/vmap",
