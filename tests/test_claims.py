@@ -350,6 +350,26 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         lambda r: set_ratio(r, "dispatch", "passed-1000", "passed-1", 20.0),
         lambda r: set_ratio(r, "dispatch", "passed-1000", "passed-1", 2.0),
     ),
+    "vmap-keys-match-loop": (
+        _same,  # the mapped draws' bytes are not the loop's
+        lambda r: with_values(r, "per-example", "vmap", digest="0" * 64),
+    ),
+    "one-key-same-draws": (
+        _same,  # two examples of the one-key batch drew different rows
+        lambda r: with_values(r, "per-example", "one-key", distinct_rows=2),
+    ),
+    "sharded-draw-matches-one-device": (
+        _same,  # the sharded draw's bytes are not the one-device draw's
+        lambda r: with_values(r, "draw", "sharded", digest="0" * 64, max_abs_diff=0.5),
+    ),
+    "split-at-once-faster": (
+        lambda r: set_ratio(r, "split", "successive", "at-once", 3.0),
+        lambda r: set_ratio(r, "split", "successive", "at-once", 1.1),
+    ),
+    "jit-sampling-faster": (
+        lambda r: set_ratio(r, "sample", "op-by-op", "jit", 2.0),
+        lambda r: set_ratio(r, "sample", "op-by-op", "jit", 1.0),
+    ),
 }
 
 
@@ -602,6 +622,9 @@ COUNT_CLAIMS = (
     "checkpoint-nothing-saveable-cuts-memory",
     "static-field-recompiles",
     "grad-returns-argument-structure",
+    "vmap-keys-match-loop",
+    "one-key-same-draws",
+    "sharded-draw-matches-one-device",
 )
 
 
@@ -677,3 +700,50 @@ def test_leaf_dispatch_claim_reads_the_call_whose_program_is_the_same() -> None:
     slow_sum = set_ratio(real, "dispatch", "leaves-1000", "leaves-1", 50.0)
     cheap_call = set_ratio(slow_sum, "dispatch", "passed-1000", "passed-1", 2.0)
     assert CLAIMS["leaves-cost-dispatch"].evaluate(cheap_call).status == "fails"
+
+
+def test_vmap_keys_claim_needs_the_same_bits_and_a_row_of_its_own_per_example() -> None:
+    """Equal digests with a difference recorded, or a repeated row, each fail the sentence."""
+    real = fixture("random-per-example")
+    claim = CLAIMS["vmap-keys-match-loop"]
+    assert claim.evaluate(real).status == "holds"
+    rounded = with_values(real, "per-example", "vmap", max_abs_diff=1e-7)
+    assert claim.evaluate(rounded).status == "fails"
+    rows = int(real.record("per-example", "vmap").values["rows"])
+    repeated = with_values(real, "per-example", "vmap", distinct_rows=rows - 1)
+    assert claim.evaluate(repeated).status == "fails"
+
+
+def test_sharded_draw_claim_does_not_apply_on_one_device_and_needs_several_rows() -> None:
+    real = fixture("random-sharded")
+    claim = CLAIMS["sharded-draw-matches-one-device"]
+    assert real.environment.device_count > 1
+    assert claim.evaluate(real).status == "holds"
+    env = real.environment.model_copy(update={"device_count": 1})
+    one_device = with_values(
+        real.model_copy(update={"environment": env}), "draw", "sharded", shards=1
+    )
+    assert verify("sharded-draw-matches-one-device", one_device).status == "not-applicable"
+    one_row = with_values(real, "draw", "sharded", shard_rows=1)
+    assert claim.evaluate(one_row).status == "fails"
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "name", "benchmark"),
+    [
+        ("split-at-once-faster", "random-split", "split"),
+        ("jit-sampling-faster", "random-sampling", "sample"),
+    ],
+)
+def test_random_timing_claims_read_only_the_size_their_sentence_names(
+    claim_id: str, name: str, benchmark: str
+) -> None:
+    real = fixture(name)
+
+    def resized(record: Record) -> Record:
+        if record.benchmark != benchmark:
+            return record
+        return record.model_copy(update={"params": {**record.params, "batch": 10}})
+
+    smaller = real.model_copy(update={"records": tuple(resized(r) for r in real.records)})
+    assert CLAIMS[claim_id].evaluate(smaller).status == "not-measured"

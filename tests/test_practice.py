@@ -27,6 +27,7 @@ from jax.sharding import PartitionSpec as P
 from jaxguide.mitigations import chunked_vmap
 from jaxguide.practice import (
     NEWTON_STEPS,
+    NOISE,
     Report,
     batch_loss,
     check_batched_rnn,
@@ -34,6 +35,7 @@ from jaxguide.practice import (
     check_ensemble_predict,
     check_hvp,
     check_newton_sqrt,
+    check_noisy_batch,
     check_per_example_grads,
     check_rnn,
     check_sgd_update,
@@ -1551,6 +1553,138 @@ WRONG += [
         lambda p, g, lr: MLP(descend(p, g, lr).layers, "tanh"),
         "your MLP has activation 'tanh' where params has 'relu'",
     ),
+]
+
+
+# --- noisy_batch: keys per example and per step ------------------------------------------
+
+
+def noisy_draw(k, x):
+    return x + NOISE * jax.random.normal(k, x.shape)
+
+
+def noisy_vmap(key, step, xs):
+    keys = jax.random.split(jax.random.fold_in(key, step), len(xs))
+    return jax.vmap(noisy_draw)(keys, xs)
+
+
+def noisy_loop(key, step, xs):
+    keys = jax.random.split(jax.random.fold_in(key, step), xs.shape[0])
+    return jnp.stack([noisy_draw(keys[i], xs[i]) for i in range(xs.shape[0])])
+
+
+def noisy_legacy_keys(key, step, xs):  # the raw uint32 form of the same keys
+    step_key = jax.random.key_data(jax.random.fold_in(key, step))
+    keys = jax.random.split(step_key, len(xs))
+    return xs + NOISE * jax.vmap(lambda k: jax.random.normal(k, xs.shape[1:]))(keys)
+
+
+def noisy_numpy(key, step, xs):
+    return xs + NOISE * np.random.default_rng().standard_normal(xs.shape).astype(np.float32)
+
+
+def noisy_numpy_seeded(key, step, xs):  # the same numbers for every key and step
+    return xs + NOISE * np.random.default_rng(0).standard_normal(xs.shape).astype(np.float32)
+
+
+def noisy_no_step(key, step, xs):
+    keys = jax.random.split(key, len(xs))
+    return jax.vmap(noisy_draw)(keys, xs)
+
+
+def noisy_one_key(key, step, xs):
+    noise = NOISE * jax.random.normal(jax.random.fold_in(key, step), xs.shape[1:])
+    return xs + jnp.broadcast_to(noise, xs.shape)
+
+
+def noisy_reused(key, step, xs):
+    return xs + jnp.broadcast_to(NOISE * jax.random.normal(key, xs.shape[1:]), xs.shape)
+
+
+def noisy_whole_batch(key, step, xs):
+    return xs + NOISE * jax.random.normal(jax.random.fold_in(key, step), xs.shape)
+
+
+def noisy_fold_per_example(key, step, xs):
+    step_key = jax.random.fold_in(key, step)
+    keys = [jax.random.fold_in(step_key, i) for i in range(len(xs))]
+    return jnp.stack([noisy_draw(k, x) for k, x in zip(keys, xs, strict=True)])
+
+
+def noisy_split_first(key, step, xs):
+    keys = jax.random.split(key, len(xs))
+    return jnp.stack(
+        [noisy_draw(jax.random.fold_in(k, step), x) for k, x in zip(keys, xs, strict=True)]
+    )
+
+
+def noisy_successive(key, step, xs):
+    step_key, rows = jax.random.fold_in(key, step), []
+    for x in xs:
+        step_key, sub = jax.random.split(step_key)
+        rows.append(noisy_draw(sub, x))
+    return jnp.stack(rows)
+
+
+def noisy_unscaled(key, step, xs):
+    keys = jax.random.split(jax.random.fold_in(key, step), len(xs))
+    return xs + jax.vmap(lambda k: jax.random.normal(k, xs.shape[1:]))(keys)
+
+
+RIGHT += [
+    ("noisy-vmap", check_noisy_batch, noisy_vmap),
+    ("noisy-loop", check_noisy_batch, noisy_loop),
+    ("noisy-legacy-keys", check_noisy_batch, noisy_legacy_keys),
+    # fold_in(step_key, i) makes the keys split(step_key, n) makes, with threefry partitionable
+    ("noisy-fold-in-per-example", check_noisy_batch, noisy_fold_per_example),
+]
+WRONG += [
+    case("a draw with hidden state", check_noisy_batch, noisy_numpy, "a draw with hidden state"),
+    case(
+        "noise that ignores the key",
+        check_noisy_batch,
+        noisy_numpy_seeded,
+        "under jit, another key",
+    ),
+    case("fold_in missing", check_noisy_batch, noisy_no_step, "steps 3 and 4 gave the same noise"),
+    case(
+        "fold_in missing",
+        check_noisy_batch,
+        noisy_reused,
+        "every example got the same noise too",
+        variant="and-one-key",
+    ),
+    case(
+        "one key for every example",
+        check_noisy_batch,
+        noisy_one_key,
+        "one draw from fold_in(key, step) added to every example",
+    ),
+    case(
+        "one draw for the whole batch",
+        check_noisy_batch,
+        noisy_whole_batch,
+        "one draw of the whole batch's shape",
+    ),
+    case(
+        "split before fold_in",
+        check_noisy_batch,
+        noisy_split_first,
+        "split and fold_in in the other order",
+    ),
+    case(
+        "keys from successive splits",
+        check_noisy_batch,
+        noisy_successive,
+        "split off one at a time",
+    ),
+    case(
+        "the noise left out",
+        check_noisy_batch,
+        lambda key, step, xs: xs,
+        "your output equals xs unchanged",
+    ),
+    case("the noise not scaled", check_noisy_batch, noisy_unscaled, "not scaled by NOISE"),
 ]
 
 

@@ -14,6 +14,7 @@ from jaxguide.claims import (
     _parallel,
     _profiling,
     _pytrees,
+    _random,
     _site,
     _transforms,
     _vectorize,
@@ -48,6 +49,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_profiling.CLAIMS,
         *_control_flow.CLAIMS,
         *_pytrees.CLAIMS,
+        *_random.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

@@ -110,6 +110,17 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
             "transforms/pytrees",
             *(f"dispatch/{what}-{n}" for what in ("leaves", "passed") for n in LEAF_COUNTS),
         ),
+        declare(
+            "random-per-example",
+            2,
+            "transforms/random",
+            "per-example/loop",
+            "per-example/vmap",
+            "per-example/one-key",
+        ),
+        declare("random-sharded", 1, "transforms/random", "draw/one-device", "draw/sharded"),
+        declare("random-split", 1, "transforms/random", "split/at-once", "split/successive"),
+        declare("random-sampling", 1, "transforms/random", "sample/op-by-op", "sample/jit"),
     )
 )
 """Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""

@@ -16,6 +16,7 @@ from jaxguide.practice._budget import MEMORY_BUDGET, check_soft_nearest_batch
 from jaxguide.practice._data_parallel import check_data_parallel_step
 from jaxguide.practice._ensemble import check_ensemble_predict
 from jaxguide.practice._hvp import check_hvp
+from jaxguide.practice._keys import NOISE, check_noisy_batch
 from jaxguide.practice._models import (
     batch_loss,
     classify_loss,
@@ -41,6 +42,7 @@ __all__ = [
     "DEADLINE_S",
     "MEMORY_BUDGET",
     "NEWTON_STEPS",
+    "NOISE",
     "Report",
     "batch_loss",
     "check_batched_rnn",
@@ -48,6 +50,7 @@ __all__ = [
     "check_ensemble_predict",
     "check_hvp",
     "check_newton_sqrt",
+    "check_noisy_batch",
     "check_per_example_grads",
     "check_rnn",
     "check_sgd_update",
