@@ -72,7 +72,7 @@ def new_page(docs: Path, name: str, section: str = "transforms") -> list[str]:
         raise PageRefused(f"{page} exists: choose another name, or edit that page")
     docname = f"{section}/{name}"
     benchmark = name.split("-", maxsplit=1)[0]
-    title = name.replace("-", " ")
+    title = name.replace("-", " ").capitalize()
     text = TEMPLATE.read_text()
     for key, value in (("__NAME__", name), ("__BENCHMARK__", benchmark), ("__TITLE__", title)):
         text = text.replace(key, value)
@@ -96,7 +96,22 @@ def new_page(docs: Path, name: str, section: str = "transforms") -> list[str]:
             "give each claim a hold and a fail perturbation in tests/test_claims.py::"
             f"PERTURBATIONS, on tests/fixtures/results/{name}.json (tests/fixtures/README.md)"
         ),
-        "replace the template's teaching code and prose, then run: nox -s docs",
+        (
+            f"put the functions the page teaches in src/jaxguide/examples/{module}.py (list it "
+            "in src/jaxguide/examples/__init__.py's __all__ and in "
+            "docs/reference/api/examples.md), and show each one's source with a literalinclude "
+            "before the cell that first uses it (tests/test_copyable.py checks it)"
+        ),
+        (
+            "link the page from its section's card on the front page (docs/index.md); a page "
+            "whose examples need several devices says so in its front matter "
+            "(jaxguide: {cpu_devices: 8}, as docs/transforms/sharding.md does)"
+        ),
+        (
+            "replace the template's teaching code and prose, then run: "
+            f"nox -s docs -- --only {docname} (the edit loop), and before you push: "
+            "nox -s docs && nox -s tests && nox -s lint"
+        ),
     ]
 
 
