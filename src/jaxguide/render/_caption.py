@@ -21,8 +21,8 @@ class Caption:
     payload: str
     """The results file's text, offered for download from the caption."""
     line: str = ""
-    """The caption in one line, e.g. ``"Measured on cpu ×8 (8 simulated devices sharing one
-    machine's 2 cores), jax 0.10.2, 2026-12-07"``: what a page shows before it is opened."""
+    """The caption in one line, e.g. ``"Measured on cpu ×8 (8 devices simulated on 2 CPU
+    cores), jax 0.10.2, 2026-12-07"``: what a page shows before it is opened."""
 
     @property
     def busy(self) -> bool:
@@ -44,11 +44,7 @@ class Caption:
             f'href="data:application/json;base64,{data}">Download the results '
             f"({html.escape(self.filename)})</a>"
         )
-        flag = (
-            ' <strong class="jg-provenance-flag">BUSY machine: timings may be slower</strong>'
-            if self.busy
-            else ""
-        )
+        flag = ' <strong class="jg-provenance-flag">BUSY machine</strong>' if self.busy else ""
         summary = (
             f'<summary><span class="jg-provenance-line">{html.escape(self.line)}</span>{flag}'
             ' <span class="jg-provenance-more">details</span></summary>'
@@ -78,7 +74,7 @@ def caption(results: Results, filename: str | None = None) -> Caption:
     A page shows one line of it, which opens to the rest and the file:
 
     >>> print(caption(r).line)
-    Measured on cpu ×1 (one device: the machine's 2 cores), jax 0.10.2, 2026-01-01
+    Measured on cpu ×1 (one device, 2 CPU cores), jax 0.10.2, 2026-01-01
 
     Results that say how busy the machine was show it, plainly when it was busy
     (:class:`~jaxguide.results.Load` says when that is):
@@ -132,9 +128,9 @@ def _devices_words(env: Environment) -> str:
 
     >>> from jaxguide.results import EXAMPLE_ENVIRONMENT as env
     >>> _devices_words(env.model_copy(update={"device_count": 8, "cpu_count": 2}))
-    "8 simulated devices sharing one machine's 2 cores"
+    '8 devices simulated on 2 CPU cores'
     >>> _devices_words(env.model_copy(update={"device_count": 1, "cpu_count": 2}))
-    "one device: the machine's 2 cores"
+    'one device, 2 CPU cores'
     >>> _devices_words(env.model_copy(update={"backend": "gpu", "device_kind": "NVIDIA H100",
     ...                                        "device_count": 1}))
     'one NVIDIA H100'
@@ -143,8 +139,8 @@ def _devices_words(env: Environment) -> str:
         count = "one" if env.device_count == 1 else f"{env.device_count}"
         return f"{count} {env.device_kind}"
     if env.device_count == 1:
-        return f"one device: the machine's {env.cpu_count} cores"
-    return f"{env.device_count} simulated devices sharing one machine's {env.cpu_count} cores"
+        return f"one device, {env.cpu_count} CPU cores"
+    return f"{env.device_count} devices simulated on {env.cpu_count} CPU cores"
 
 
 def _device_field(env: Environment) -> str:
