@@ -202,6 +202,9 @@ class MeasuredClaim(_Claim):
         ... )
         >>> c.sides("at batch 1,000")
         ('the loop', 'vmap', 'at batch 1,000')
+
+        The figure names them, whichever way the ratio came out (:meth:`figure`):
+
         >>> c.figure([Comparison(label="at batch 10", ratio=12.8, low=11.0, high=14.2,
         ...                      outcome="holds")])
         'the loop took 12.8× [11, 14.2] the time of vmap at batch 10; threshold ≥ 1.1×'
