@@ -179,8 +179,8 @@ class MeasuredClaim(_Claim):
     predicate: Callable[[Results], Mapping[str, Pair]]
     """Labelled pairs of samples, e.g. ``{"at batch 1,000": (loop samples, vmap samples)}``."""
     ratio_of: RatioOf
-    """The names of the two sides each pair compares, in the pair's order (required: a ratio
-    whose sides are not named reads either way)."""
+    """The names of the two sides each pair compares, in the pair's order. Required, for a
+    ratio whose sides are not named reads either way."""
     threshold: Threshold
     over: Quantifier = "all"
     kind: ClassVar[Kind] = "measured"
