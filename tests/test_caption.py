@@ -54,7 +54,7 @@ def test_caption_is_one_line_that_opens_to_the_rest() -> None:
         Results(suite="s", suite_version=1, profile="quick", environment=env, method=DEFAULT_METHOD)
     )
     assert "\n" not in cap.line
-    assert cap.line.startswith("Measured on cpu ×8 (8 devices simulated on 2 CPU cores)")
+    assert cap.line.startswith("Measured on cpu ×8 (8 devices simulated on 2 cores)")
     assert f"jax {env.jax_version}, {env.date[:10]}" in cap.line
     html = cap._repr_html_()
     assert html.startswith('<details class="jg-provenance">')

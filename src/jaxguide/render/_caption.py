@@ -21,7 +21,7 @@ class Caption:
     payload: str
     """The results file's text, offered for download from the caption."""
     line: str = ""
-    """The caption in one line, e.g. ``"Measured on cpu ×8 (8 devices simulated on 2 CPU
+    """The caption in one line, e.g. ``"Measured on cpu ×8 (8 devices simulated on 2
     cores), jax 0.10.2, 2026-12-07"``: what a page shows before it is opened."""
 
     @property
@@ -44,10 +44,10 @@ class Caption:
             f'href="data:application/json;base64,{data}">Download the results '
             f"({html.escape(self.filename)})</a>"
         )
-        flag = ' <strong class="jg-provenance-flag">BUSY machine</strong>' if self.busy else ""
-        summary = (
-            f'<summary><span class="jg-provenance-line">{html.escape(self.line)}</span>{flag}'
-            ' <span class="jg-provenance-more">details</span></summary>'
+        flag = ' <strong class="jg-provenance-flag">busy machine</strong>' if self.busy else ""
+        summary = (  # the disclosure triangle says it opens; the title says to what
+            '<summary title="Open: every field of the provenance, and the results file">'
+            f'<span class="jg-provenance-line">{html.escape(self.line)}</span>{flag}</summary>'
         )
         classes = "jg-provenance jg-provenance-busy" if self.busy else "jg-provenance"
         return f'<details class="{classes}">{summary}<dl>{items}</dl><p>{link}</p></details>'
@@ -74,7 +74,7 @@ def caption(results: Results, filename: str | None = None) -> Caption:
     A page shows one line of it, which opens to the rest and the file:
 
     >>> print(caption(r).line)
-    Measured on cpu ×1 (one device, 2 CPU cores), jax 0.10.2, 2026-01-01
+    Measured on cpu ×1 (one device, 2 cores), jax 0.10.2, 2026-01-01
 
     Results that say how busy the machine was show it, plainly when it was busy
     (:class:`~jaxguide.results.Load` says when that is):
@@ -86,7 +86,7 @@ def caption(results: Results, filename: str | None = None) -> Caption:
     BUSY: other processes took 60% of the 2 cores' time; load average 3.6 before, 4.2 after. Timings may be slower than on a quiet machine.
     >>> caption(busy).busy
     True
-    >>> "BUSY machine" in caption(busy)._repr_html_().partition("</summary>")[0]
+    >>> "busy machine" in caption(busy)._repr_html_().partition("</summary>")[0]
     True
     """
     env, method = results.environment, results.method
@@ -128,9 +128,9 @@ def _devices_words(env: Environment) -> str:
 
     >>> from jaxguide.results import EXAMPLE_ENVIRONMENT as env
     >>> _devices_words(env.model_copy(update={"device_count": 8, "cpu_count": 2}))
-    '8 devices simulated on 2 CPU cores'
+    '8 devices simulated on 2 cores'
     >>> _devices_words(env.model_copy(update={"device_count": 1, "cpu_count": 2}))
-    'one device, 2 CPU cores'
+    'one device, 2 cores'
     >>> _devices_words(env.model_copy(update={"backend": "gpu", "device_kind": "NVIDIA H100",
     ...                                        "device_count": 1}))
     'one NVIDIA H100'
@@ -139,8 +139,8 @@ def _devices_words(env: Environment) -> str:
         count = "one" if env.device_count == 1 else f"{env.device_count}"
         return f"{count} {env.device_kind}"
     if env.device_count == 1:
-        return f"one device, {env.cpu_count} CPU cores"
-    return f"{env.device_count} devices simulated on {env.cpu_count} CPU cores"
+        return f"one device, {env.cpu_count} cores"
+    return f"{env.device_count} devices simulated on {env.cpu_count} cores"
 
 
 def _device_field(env: Environment) -> str:
