@@ -55,6 +55,7 @@ nitpick_ignore = [
         "Outcome",
         "Quantifier",
         "Pair",
+        "RatioOf",
         "Call",
         "Point",
         "Claim",

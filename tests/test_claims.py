@@ -477,7 +477,7 @@ def test_inconclusive_is_its_own_verdict_never_holds() -> None:
     )
     verdict = CLAIMS["demo-jit-fuses-chain"].evaluate(noisy)
     assert verdict.status == "inconclusive"
-    assert verdict.text.startswith("inconclusive on cpu: 1.05× [")
+    assert verdict.text.startswith("inconclusive on cpu: the chain op by op took 1.05× [")
     assert verdict.text.endswith("; threshold ≥ 1.1×")
     assert verdict.icon == "?"
 
@@ -747,3 +747,55 @@ def test_random_timing_claims_read_only_the_size_their_sentence_names(
 
     smaller = real.model_copy(update={"records": tuple(resized(r) for r in real.records)})
     assert CLAIMS[claim_id].evaluate(smaller).status == "not-measured"
+
+
+MEASURED = sorted(c.id for c in CLAIMS.values() if isinstance(c, MeasuredClaim))
+
+
+@pytest.mark.parametrize("claim_id", MEASURED)
+def test_every_measured_figure_names_both_sides_of_its_ratio(claim_id: str) -> None:
+    """A ratio reads either way unless its figure says whose time is over whose: each figure
+    names the side divided, then the side it is divided by, whichever way the ratio came out."""
+    claim = CLAIMS[claim_id]
+    assert isinstance(claim, MeasuredClaim)
+    real = fixture(claim.suite)
+    make_hold, make_fail = PERTURBATIONS[claim_id]
+    for found in (real, make_hold(real), make_fail(real)):
+        verdict = claim.evaluate(found)
+        assert verdict.comparisons, verdict.text
+        for c in verdict.comparisons:
+            slow, fast, _ = claim.sides(c.label)
+            assert slow.strip(), c.label
+            assert fast.strip(), c.label
+            assert slow != fast, c.label
+        shown = min(
+            [c for c in verdict.comparisons if c.outcome == verdict.status] or verdict.comparisons,
+            key=lambda c: c.low,
+        )
+        slow, fast, _ = claim.sides(shown.label)
+        said = f" the time of {fast}"
+        assert verdict.figure.startswith(slow), verdict.figure
+        assert said in verdict.figure, verdict.figure
+        assert ("was faster: it took" in verdict.figure) == (shown.ratio < 1), verdict.figure
+
+
+def test_a_measured_claim_must_name_the_sides_of_its_ratio() -> None:
+    def claim(**kw: object) -> MeasuredClaim:
+        return MeasuredClaim(  # type: ignore[arg-type]
+            id="x",
+            statement="S.",
+            suite="site-demo",
+            reads=frozenset(),
+            falsified_by="F.",
+            predicate=lambda r: {},
+            threshold=Threshold(at_least=1.1),
+            **kw,
+        )
+
+    with pytest.raises(TypeError, match="ratio_of"):
+        claim()
+    with pytest.raises(ValueError, match="ratio_of"):
+        claim(ratio_of=("the loop", " "))
+    bad = claim(ratio_of=lambda label: ("", "vmap", label))
+    with pytest.raises(ValueError, match="ratio_of"):
+        bad.sides("at batch 10")

@@ -146,6 +146,9 @@ def test_the_caption_says_plainly_when_the_machine_was_busy() -> None:
     assert "slower than on a quiet machine" in said
     assert busy.busy
     assert "jg-provenance-busy" in busy._repr_html_()
+    summary = busy._repr_html_().partition("</summary>")[0]  # the one line a page shows closed
+    assert "busy machine" in summary
+    assert "busy machine" not in quiet._repr_html_()
     assert dict(quiet.fields)["Machine load"].startswith("quiet: ")
     assert not quiet.busy
     assert "jg-provenance-busy" not in quiet._repr_html_()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 
-from jaxguide.claims import CLAIMS
+from jaxguide.claims import CLAIMS, MeasuredClaim
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,16 @@ def test_start_here_opens_the_page_then_the_lead_chart_with_its_caption(front: A
     assert provenance is not None
     assert second_section in provenance.find_all_next("h2")
     assert "vmap-speed" in provenance.get_text()
+    # One line that opens to the rest: "cpu ×8" said in words on it, the file behind it.
+    assert provenance.name == "details"
+    line = provenance.find("summary").get_text(" ", strip=True)
+    assert line.startswith("Measured on ")
+    assert "jax " in line
+    if " ×1 " not in line and line.startswith("Measured on cpu"):
+        assert "simulated" in line, line
+    assert provenance.find("summary").find("a") is None
+    assert provenance.select_one("dl") is not None
+    assert provenance.select_one("a[download]") is not None
 
 
 def test_every_section_has_a_card_linking_its_pages(front: Any, html_dir: Path) -> None:
@@ -86,7 +96,18 @@ def test_seed_claims_are_compact_with_each_seed_named_once(front: Any) -> None:
         for row in table.select("tbody tr"):
             cells = row.find_all("td")
             assert len(cells) == 2
-            assert cells[1].select_one(".jg-verdict") is not None
+            verdict = cells[1].select_one(".jg-verdict")
+            assert verdict is not None
+            link = verdict.find_parent("a")  # to how to read a verdict
+            assert link is not None
+            assert link["href"].endswith("about/verification.html#reading-a-verdict")
+            claim = CLAIMS[cells[0].find("code").get_text()]
+            said = verdict.get_text(" ", strip=True)
+            judged = {"jg-holds", "jg-fails", "jg-inconclusive"} & set(verdict["class"])
+            if isinstance(claim, MeasuredClaim) and judged:
+                # a measured verdict names whose time its ratio divides by whose
+                assert " took " in said, said
+                assert " the time of " in said, said
             ids.append(cells[0].find("code").get_text())
     expected = [c.id for c in CLAIMS.values() if c.source in seeds]
     assert sorted(ids) == sorted(expected)

@@ -14,7 +14,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxRole
 
 from jaxguide.claims import CLAIMS, MIME_TYPE, Verdict
-from jaxguide_site.render import verdict_node
+from jaxguide_site.render import explained_node, verdict_node
 from jaxguide_site.state import per_page
 from jaxguide_site.verdicts import current_verdict
 
@@ -58,15 +58,8 @@ def _draw(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for node in list(doctree.findall(claim_badge)):
         found = current_verdict(app.env, docname, node["claim"]) or node["executed"]
         badge = verdict_node(Verdict.model_validate(found), ids=[f"claim-{node['claim']}"])
-        if explained:
-            uri = app.builder.get_relative_uri(docname, page) + f"#{anchor}"
-            link = nodes.reference(
-                "", "", internal=True, refuri=uri, reftitle="How to read a verdict"
-            )
-            link += badge
-            node.replace_self(link)
-        else:
-            node.replace_self(badge)
+        uri = app.builder.get_relative_uri(docname, page) + f"#{anchor}" if explained else None
+        node.replace_self(explained_node(badge, uri))
 
 
 def setup(app: Sphinx) -> None:

@@ -31,9 +31,23 @@ def verdict_node(verdict: Verdict, ids: list[str] | None = None) -> nodes.inline
     return node
 
 
-def report_table(rows: list[dict[str, Any]], uri: PageUri) -> nodes.table:
+def explained_node(badge: nodes.inline, explained: str | None) -> nodes.Node:
+    """``badge`` linked to ``explained``, the URI of how to read a verdict, where the site has
+    one."""
+    if explained is None:
+        return badge
+    link = nodes.reference(
+        "", "", internal=True, refuri=explained, reftitle="How to read a verdict"
+    )
+    link += badge
+    return link
+
+
+def report_table(
+    rows: list[dict[str, Any]], uri: PageUri, explained: str | None = None
+) -> nodes.table:
     """Every claim: statement and what would falsify it, kind, source, and its verdicts, this
-    build's first."""
+    build's first, each linked to ``explained`` (how to read a verdict) where given."""
     headers = ["Claim", "Kind", "Source", "Verdicts (this build first, then stored results)"]
     table, body = _table(["jg-claims-report"], headers, [33, 13, 18, 36])
     for row in rows:
@@ -41,7 +55,7 @@ def report_table(rows: list[dict[str, Any]], uri: PageUri) -> nodes.table:
         for i, verdict in enumerate(row["verdicts"]):
             if i:
                 verdicts += nodes.Text(" ")
-            verdicts += verdict_node(Verdict.model_validate(verdict))
+            verdicts += explained_node(verdict_node(Verdict.model_validate(verdict)), explained)
         kind, source = nodes.paragraph(text=row["kind"]), nodes.paragraph(text=_source(row))
         falsified = nodes.paragraph(classes=["jg-falsified-by"])
         falsified += nodes.emphasis(text="False if: ")
@@ -50,9 +64,11 @@ def report_table(rows: list[dict[str, Any]], uri: PageUri) -> nodes.table:
     return table
 
 
-def seed_tables(rows: list[dict[str, Any]], uri: PageUri) -> list[nodes.Node]:
+def seed_tables(
+    rows: list[dict[str, Any]], uri: PageUri, explained: str | None = None
+) -> list[nodes.Node]:
     """The seed texts' claims in compact form: for each seed, named once above its table,
-    each claim with this build's verdict."""
+    each claim with this build's verdict, linked to ``explained`` where given."""
     by_source: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row["source"] != SITE_SOURCE:
@@ -63,7 +79,9 @@ def seed_tables(rows: list[dict[str, Any]], uri: PageUri) -> list[nodes.Node]:
         table, body = _table(["jg-claims-seed"], ["Claim", "Verdict on this build"], [60, 40])
         for row in seeded:
             verdict = nodes.paragraph()
-            verdict += verdict_node(Verdict.model_validate(row["verdicts"][0]))
+            verdict += explained_node(
+                verdict_node(Verdict.model_validate(row["verdicts"][0])), explained
+            )
             body += _row([_statement(row, uri), verdict])
         out.append(table)
     return out

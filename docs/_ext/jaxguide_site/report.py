@@ -20,6 +20,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from jaxguide.claims import CLAIMS, ClaimFailed, Verdict, check_strict, verdicts
 from jaxguide.results import Results, ResultsError, load_results
+from jaxguide_site.claims import EXPLAINED_AT
 from jaxguide_site.render import report_table, seed_tables
 from jaxguide_site.state import per_page
 from jaxguide_site.verdicts import current_verdict
@@ -104,8 +105,14 @@ def _draw(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     def uri(page: str) -> str:
         return app.builder.get_relative_uri(docname, page)
 
+    page, anchor = EXPLAINED_AT
+    explained = f"{uri(page)}#{anchor}" if page in app.env.all_docs else None
     for node in reports:
-        node.replace_self(seed_tables(rows, uri) if node.get("seed") else report_table(rows, uri))
+        node.replace_self(
+            seed_tables(rows, uri, explained)
+            if node.get("seed")
+            else report_table(rows, uri, explained)
+        )
 
 
 def _write_claims_json(app: Sphinx, exception: Exception | None) -> None:

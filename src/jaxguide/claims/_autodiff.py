@@ -120,6 +120,17 @@ def fwd_over_rev_pairs(results: Results) -> dict[str, Pair]:
     }
 
 
+def _against_fwd_over_rev(label: str) -> tuple[str, str, str]:
+    """The sides of :func:`fwd_over_rev_pairs`' comparison ``label``: the other form over
+    forward-over-reverse.
+
+    >>> _against_fwd_over_rev("against rev-over-rev at dimension 1,000")
+    ('rev-over-rev', 'forward-over-reverse', 'at dimension 1,000')
+    """
+    other, _, where = label.removeprefix("against ").partition(" at ")
+    return other, "forward-over-reverse", f"at {where}"
+
+
 def _checkpoint_temps(results: Results) -> dict[str, int]:
     return {
         r.variant: r.memory.temp_bytes
@@ -222,6 +233,7 @@ CLAIMS = (
         "forward-over-reverse's time.",
         reads=benchmark_variants(*(f"hvp-time/{v}" for v in HVP_FORMS)),
         predicate=fwd_over_rev_pairs,
+        ratio_of=_against_fwd_over_rev,
         threshold=FASTER,
     ),
     StrictClaim(

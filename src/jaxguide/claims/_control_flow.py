@@ -121,6 +121,10 @@ CLAIMS = (
         # The cheap branch alone costs a small fraction of the expensive one, so a batch that
         # skipped it would run several times faster: a quarter either way still tells the two
         # apart, and leaves room for a shared machine's noise.
+        ratio_of=(
+            "the vmapped cond whose predicates all pick the expensive branch",
+            "the vmapped cond whose predicates all pick the cheap branch",
+        ),
         threshold=Threshold(at_least=0.75, at_most=1.33),
     ),
     MeasuredClaim(
@@ -135,6 +139,10 @@ CLAIMS = (
         predicate=lambda r: timing_pair(r, "cond", "vmap-cheap", "vmap-cheap-branch"),
         # Without this, "about the same time whichever branch" would hold as well if the
         # expensive branch cost next to nothing, and so would show nothing about paying for it.
+        ratio_of=(
+            "the vmapped cond whose predicates all pick the cheap branch",
+            "the cheap branch alone, vmapped over the same batch",
+        ),
         threshold=Threshold(at_least=CHEAP_BATCH_PAYS),
     ),
     MeasuredClaim(
@@ -146,6 +154,10 @@ CLAIMS = (
         "1.5× the time of the loop whose examples all take the cheap branch.",
         reads=benchmark_variants("cond/loop-expensive", "cond/loop-cheap"),
         predicate=lambda r: timing_pair(r, "cond", "loop-expensive", "loop-cheap"),
+        ratio_of=(
+            "the loop whose examples all take the expensive branch",
+            "the loop whose examples all take the cheap branch",
+        ),
         threshold=Threshold(at_least=1.5),
     ),
     StrictClaim(

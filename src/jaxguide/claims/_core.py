@@ -37,6 +37,7 @@ __all__ = [
     "MeasuredClaim",
     "NotApplicable",
     "Pair",
+    "RatioOf",
     "StrictClaim",
     "Verdict",
     "VerdictStatus",
@@ -51,6 +52,14 @@ MIME_TYPE = "application/vnd.jaxguide.verdict+json"
 
 Pair = tuple[Sequence[float], Sequence[float]]
 """Samples (seconds) of the side expected to be slower, then of the side expected faster."""
+
+RatioOf = tuple[str, str] | Callable[[str], tuple[str, str, str]]
+"""What a measured claim's ratio is of, in a reader's words: the side whose time is divided
+(the first of a :data:`Pair`), then the side it is divided by, e.g. ``("vmap", "the
+hand-batched add")``; the figure reads "vmap took 3.77× [2.51, 15.4] the time of the
+hand-batched add at batch 10,000", the comparison's label last. Where the sides change from one
+comparison to the next (jacrev against jacfwd on the tall Jacobian, the other way round on the
+wide), a function of the comparison's label that gives both names and the words to end on."""
 
 
 class NotApplicable(LookupError):
@@ -169,9 +178,46 @@ class MeasuredClaim(_Claim):
 
     predicate: Callable[[Results], Mapping[str, Pair]]
     """Labelled pairs of samples, e.g. ``{"at batch 1,000": (loop samples, vmap samples)}``."""
+    ratio_of: RatioOf
+    """The names of the two sides each pair compares, in the pair's order. Required, for a
+    ratio whose sides are not named reads either way."""
     threshold: Threshold
     over: Quantifier = "all"
     kind: ClassVar[Kind] = "measured"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not callable(self.ratio_of):
+            self.sides("")
+
+    def sides(self, label: str) -> tuple[str, str, str]:
+        """The name of the side whose time is divided, of the side it is divided by, and the
+        words the figure ends on, for the comparison labelled ``label``.
+
+        >>> from jaxguide.results import Threshold
+        >>> c = MeasuredClaim(
+        ...     id="demo", statement="vmap beats the loop.", suite="demo", reads=frozenset(),
+        ...     falsified_by="The loop takes under 1.1× vmap's time.", predicate=lambda r: {},
+        ...     ratio_of=("the loop", "vmap"), threshold=Threshold(at_least=1.1),
+        ... )
+        >>> c.sides("at batch 1,000")
+        ('the loop', 'vmap', 'at batch 1,000')
+
+        The figure names them, whichever way the ratio came out (:meth:`figure`):
+
+        >>> c.figure([Comparison(label="at batch 10", ratio=12.8, low=11.0, high=14.2,
+        ...                      outcome="holds")])
+        'the loop took 12.8× [11, 14.2] the time of vmap at batch 10; threshold ≥ 1.1×'
+        >>> c.figure([Comparison(label="", ratio=0.8, low=0.7, high=0.9, outcome="fails")])
+        'the loop was faster: it took 0.8× [0.7, 0.9] the time of vmap; threshold ≥ 1.1×'
+        """
+        found = self.ratio_of(label) if callable(self.ratio_of) else (*self.ratio_of, label)
+        if not (found[0].strip() and found[1].strip()):
+            raise ValueError(
+                f"claim {self.id!r}: name the two sides its ratio compares (ratio_of), "
+                f"not {found[:2]!r}"
+            )
+        return found
 
     def _judge(self, results: Results, where: dict[str, Any]) -> Verdict:
         pairs = self.predicate(results)
@@ -181,23 +227,34 @@ class MeasuredClaim(_Claim):
         outcome = combine([c.outcome for c in comparisons], self.over)
         return Verdict(
             status=outcome,
-            figure=self._figure(comparisons, outcome),
+            figure=self.figure(comparisons, outcome),
             values={c.label: c.ratio for c in comparisons},
             comparisons=tuple(comparisons),
             threshold=str(self.threshold),
             **where,
         )
 
-    def _figure(self, comparisons: list[Comparison], outcome: str) -> str:
-        """The comparison that decides the outcome (the weakest of them), and the count."""
-        deciding = [c for c in comparisons if c.outcome == outcome] or comparisons
+    def figure(self, comparisons: Sequence[Comparison], outcome: str | None = None) -> str:
+        """The comparison that decides the outcome (the weakest of them) in words that say which
+        way its ratio points, the count, and the threshold.
+
+        ``outcome`` is the combined one (:func:`jaxguide.results.combine`'s), computed when not
+        given. A ratio below 1 says plainly that the side expected slower was faster.
+        """
+        if outcome is None:
+            outcome = combine([c.outcome for c in comparisons], self.over)
+        deciding = [c for c in comparisons if c.outcome == outcome] or list(comparisons)
         shown = min(deciding, key=lambda c: c.low)
+        slow, fast, where = self.sides(shown.label)
+        number = str(shown.model_copy(update={"label": ""}))
+        took = f"took {number} the time of {fast}" + (f" {where}" if where else "")
+        said = f"{slow} was faster: it {took}" if shown.ratio < 1 else f"{slow} {took}"
         tally = (
             f"; {sum(c.outcome == 'holds' for c in comparisons)} of {len(comparisons)} hold"
             if len(comparisons) > 1
             else ""
         )
-        return f"{shown}{tally}; threshold {self.threshold}"
+        return f"{said}{tally}; threshold {self.threshold}"
 
 
 Claim = StrictClaim | MeasuredClaim

@@ -100,6 +100,16 @@ def chunking_time_pairs(results: Results) -> dict[str, Pair]:
     }
 
 
+def _chunked_against_vmap(label: str) -> tuple[str, str, str]:
+    """The sides of :func:`chunking_time_pairs`' comparison ``label``.
+
+    >>> _chunked_against_vmap("chunk 4 of 64")
+    ('the batch of 64 in chunks of 4', 'vmap of the whole batch', '')
+    """
+    chunk, _, full = label.removeprefix("chunk ").partition(" of ")
+    return f"the batch of {full} in chunks of {chunk}", "vmap of the whole batch", ""
+
+
 def grad_needs_remat(results: Results) -> Evidence:
     """Under grad of a batch loss, chunks cut memory about k-fold only with jax.checkpoint."""
     cuts: dict[str, float] = {}
@@ -153,6 +163,7 @@ CLAIMS = (
         "the whole batch.",
         reads=_TIMED,
         predicate=chunking_time_pairs,
+        ratio_of=_chunked_against_vmap,
         threshold=Threshold(at_least=1.1),
     ),
     StrictClaim(

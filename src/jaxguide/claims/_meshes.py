@@ -75,6 +75,7 @@ CLAIMS = (
         suite="meshes-block",
         reads=benchmark_variants("mlp/shard_map", "mlp/automatic"),
         predicate=block_pair,
+        ratio_of=("the block in automatic mode", "the block in shard_map"),
         threshold=Threshold(at_least=0.8, at_most=1.25),
         falsified_by="on some devices (real GPUs or TPUs linked by a network, where the "
         "all-reduce costs real time) one form's time per call lies outside 0.8 to 1.25 times "

@@ -88,6 +88,7 @@ CLAIMS = (
         "step's time.",
         reads=benchmark_variants("train-step-timed/chunked-remat", "train-step-timed/microbatched"),
         predicate=remat_against_microbatching,
+        ratio_of=("the chunked, checkpointed training step", "the microbatched step"),
         threshold=Threshold(at_least=1.1),
     ),
 )

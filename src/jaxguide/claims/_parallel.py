@@ -175,6 +175,7 @@ CLAIMS = (
         falsified_by="On one device, at some size, pmap takes under 1.1× jit(vmap)'s time.",
         reads=benchmark_variants("one-device/pmap", "one-device/jit_vmap"),
         predicate=pmap_one_device_pairs,
+        ratio_of=("pmap on one device", "jit(vmap)"),
         threshold=Threshold(at_least=1.1),
         source=SEED_COURSE,
     ),
@@ -200,6 +201,7 @@ CLAIMS = (
                 r.timing("dispatch", "jit_shard_map").samples_s,
             )
         },
+        ratio_of=("jax.pmap", "jit(shard_map)"),
         threshold=Threshold(at_least=1.1),
     ),
 )

@@ -81,6 +81,23 @@ def step_seconds(variant: str, longer: str, shorter: str) -> Callable[[Results],
     return pairs
 
 
+_STRETCHES = {
+    "running_s": "stretches running compiled programs",
+    "host_s": "host-alone stretches",
+}
+"""Each of a step's seconds as a ratio's side names it."""
+
+
+def step_sides(longer: str, shorter: str) -> Callable[[str], tuple[str, str, str]]:
+    """The sides of :func:`step_seconds`' comparison, ``longer`` over ``shorter``.
+
+    >>> step_sides("host_s", "running_s")("op-by-op, host alone over programs running")
+    ("an unjitted step's host-alone stretches", 'its stretches running compiled programs', '')
+    """
+    names = (f"an unjitted step's {_STRETCHES[longer]}", f"its {_STRETCHES[shorter]}", "")
+    return lambda _: names
+
+
 CLAIMS = (
     StrictClaim(
         id="profile-one-launch-per-dispatch",
@@ -101,6 +118,7 @@ CLAIMS = (
         "step's time.",
         reads=STEPS,
         predicate=lambda r: timing_pair(r, "step", "op-by-op", "jit"),
+        ratio_of=("the unjitted step", "the jitted step"),
         threshold=Threshold(at_least=10),
     ),
     MeasuredClaim(
@@ -112,6 +130,7 @@ CLAIMS = (
         "twice its time with programs running.",
         reads=benchmark_variants("step/op-by-op"),
         predicate=step_seconds("op-by-op", "host_s", "running_s"),
+        ratio_of=step_sides("host_s", "running_s"),
         threshold=Threshold(at_least=2),
     ),
     MeasuredClaim(
@@ -123,6 +142,7 @@ CLAIMS = (
         "under 1.1× its time with the host alone.",
         reads=benchmark_variants("step/op-by-op"),
         predicate=step_seconds("op-by-op", "running_s", "host_s"),
+        ratio_of=step_sides("running_s", "host_s"),
         threshold=Threshold(at_least=1.1),
     ),
     MeasuredClaim(
@@ -134,6 +154,7 @@ CLAIMS = (
         "time, or over ten times.",
         reads=STEPS,
         predicate=lambda r: timing_pair(r, "step", "op-by-op", "jit"),
+        ratio_of=("the unjitted step", "the jitted step"),
         threshold=Threshold(at_least=1.1, at_most=10),
     ),
 )

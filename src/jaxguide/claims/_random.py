@@ -135,6 +135,7 @@ CLAIMS = (
         "of the jitted lax.scan of 10,000 successive splits.",
         reads=benchmark_variants("split/at-once", "split/successive"),
         predicate=lambda r: _pair_at(r, "split", "successive", "at-once", "batch", SPLIT_KEYS),
+        ratio_of=("the 10,000 successive splits", "one split into 10,000 keys"),
         # One call hashes the 10,000 counters side by side; the scan hashes them one after
         # another, each waiting on the last. A margin of half again leaves room for a host
         # whose loop overhead is smaller than this build's.
@@ -149,6 +150,7 @@ CLAIMS = (
         "1/1.2 of the time of the same function run op by op.",
         reads=benchmark_variants("sample/op-by-op", "sample/jit"),
         predicate=lambda r: _pair_at(r, "sample", "op-by-op", "jit", "batch", SAMPLES),
+        ratio_of=("the sampling function run op by op", "the jitted sampling function"),
         # Op by op, each operation is dispatched and writes its result to memory; jitted, XLA
         # fuses them into one program. The random bits themselves cost the same either way, so
         # the gain is smaller than for arithmetic alone: a fifth is the least worth claiming.

@@ -23,6 +23,7 @@ CLAIMS = (
         falsified_by="The op-by-op chain takes under 1.1× the jitted chain's time.",
         reads=benchmark_variants("chain/op-by-op", "chain/jit"),
         predicate=chain_pair,
+        ratio_of=("the chain op by op", "the jitted chain"),
         threshold=Threshold(at_least=1.1),
     ),
 )

@@ -50,6 +50,17 @@ def jacobian_pairs(results: Results) -> dict[str, Pair]:
     return pairs
 
 
+def _jacobian_sides(label: str) -> tuple[str, str, str]:
+    """The sides of :func:`jacobian_pairs`' comparison ``label``: the other mode over the one
+    named first.
+
+    >>> _jacobian_sides("jacfwd on the tall Jacobian")
+    ('jacrev', 'jacfwd', 'on the tall Jacobian')
+    """
+    fast, _, where = label.partition(" ")
+    return ("jacrev" if fast == "jacfwd" else "jacfwd"), fast, where
+
+
 def vmap_jit_pair(results: Results) -> dict[str, Pair]:
     """vmap(jit(f)) against jit(vmap(f)) at the smallest batch."""
     batches = results.by("batch", "vmap-jit", "jit_vmap")
@@ -136,6 +147,7 @@ CLAIMS = (
         falsified_by="The MLP's forward pass op by op takes under 1.1× the jitted call's time.",
         reads=benchmark_variants("mlp-forward/op-by-op", "mlp-forward/jit"),
         predicate=lambda r: _pair(r, "mlp-forward", "op-by-op", "jit"),
+        ratio_of=("the forward pass op by op", "the jitted call"),
         threshold=FASTER,
     ),
     MeasuredClaim(
@@ -147,6 +159,11 @@ CLAIMS = (
         "steady-state calls.",
         reads=benchmark_variants("mlp-forward/jit"),
         predicate=first_call_pair,
+        ratio_of=lambda _: (
+            "the first call (trace and compile included)",
+            "a steady-state call",
+            "",
+        ),
         threshold=Threshold(at_least=10),
     ),
     StrictClaim(
@@ -169,6 +186,7 @@ CLAIMS = (
         "long as compiling fori_loop.",
         reads=benchmark_variants("compile/unrolled", "compile/fori_loop"),
         predicate=compile_pair,
+        ratio_of=("compiling the unrolled loop", "compiling fori_loop"),
         threshold=Threshold(at_least=2),
     ),
     StrictClaim(
@@ -189,6 +207,7 @@ CLAIMS = (
         falsified_by="Calling f and grad(f) separately takes under 1.1× value_and_grad's time.",
         reads=benchmark_variants("value-and-grad/separate", "value-and-grad/value_and_grad"),
         predicate=lambda r: _pair(r, "value-and-grad", "separate", "value_and_grad"),
+        ratio_of=("f and grad(f) called separately", "value_and_grad"),
         threshold=FASTER,
         source=SEED_COURSE,
     ),
@@ -211,6 +230,7 @@ CLAIMS = (
         "1.1× faster than jacfwd on the wide one.",
         reads=benchmark_variants("jacobian/jacfwd", "jacobian/jacrev"),
         predicate=jacobian_pairs,
+        ratio_of=_jacobian_sides,
         threshold=FASTER,
     ),
     StrictClaim(
@@ -231,6 +251,7 @@ CLAIMS = (
         "jit(vmap(f))'s time.",
         reads=benchmark_variants("vmap-jit/vmap_jit", "vmap-jit/jit_vmap"),
         predicate=vmap_jit_pair,
+        ratio_of=("vmap(jit(f)) called from Python", "jit(vmap(f))"),
         threshold=FASTER,
     ),
     MeasuredClaim(
@@ -242,6 +263,7 @@ CLAIMS = (
         "jit(vmap(grad(loss)))'s time.",
         reads=benchmark_variants("per-example-grads/loop", "per-example-grads/vmap"),
         predicate=lambda r: _pair(r, "per-example-grads", "loop", "vmap"),
+        ratio_of=("the Python loop of jitted grad calls", "jit(vmap(grad(loss)))"),
         threshold=FASTER,
     ),
 )

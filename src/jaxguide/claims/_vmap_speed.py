@@ -46,6 +46,16 @@ def _every_benchmark(slow: str, fast: str) -> Callable[[Results], dict[str, Pair
     return pairs
 
 
+def _per_function(slow: str, fast: str) -> Callable[[str], tuple[str, str, str]]:
+    """The sides of :func:`_every_benchmark`'s comparisons: ``slow`` and ``fast`` of the
+    function the label names.
+
+    >>> _per_function("the Python loop", "vmap")("mlp at batch 1,000")
+    ('the Python loop', 'vmap', 'for mlp at batch 1,000')
+    """
+    return lambda label: (slow, fast, f"for {label}")
+
+
 def bandwidth_pair(results: Results) -> dict[str, Pair]:
     """The add's data rate over the copy's, at the largest size, which must be far past the
     cache (each array at least :data:`FAR_PAST` times the last-level cache): the copy's samples
@@ -116,6 +126,7 @@ CLAIMS = (
         "hand-batched add's time.",
         reads=_reads("manual", "vmap", benchmarks=("add",)),
         predicate=lambda r: _require(pairs_by_batch(r, "add", "vmap", "manual"), "vmap and manual"),
+        ratio_of=("vmap of the add", "the hand-batched add"),
         threshold=Threshold(at_least=0.9, at_most=1.5),
         source=SEED_COURSE,
     ),
@@ -130,6 +141,7 @@ CLAIMS = (
         predicate=lambda r: _require(
             pairs_by_batch(r, "add", "jit_vmap", "jit_manual"), "jit_vmap and jit_manual"
         ),
+        ratio_of=("jit(vmap) of the add", "the jitted hand-batched add"),
         threshold=Threshold(at_least=0.9, at_most=1.1),
     ),
     MeasuredClaim(
@@ -140,6 +152,7 @@ CLAIMS = (
         "Python loop.",
         reads=_reads("loop", "vmap"),
         predicate=_every_benchmark("loop", "vmap"),
+        ratio_of=_per_function("the Python loop", "vmap"),
         threshold=Threshold(at_least=2.0),
         over="most",
         source=SEED_COURSE,
@@ -152,6 +165,7 @@ CLAIMS = (
         "as vmap(f).",
         reads=_reads("vmap", "jit_vmap"),
         predicate=_every_benchmark("vmap", "jit_vmap"),
+        ratio_of=_per_function("vmap(f) op by op", "jit(vmap(f))"),
         threshold=Threshold(at_least=2.0),
         over="most",
         source=SEED_COURSE,
@@ -165,6 +179,7 @@ CLAIMS = (
         "fall below half the one-pass rate.",
         reads=frozenset({("stream", "copy"), ("stream", "add")}),
         predicate=bandwidth_pair,
+        ratio_of=("one plain pass over the add's bytes", "the compiled add"),
         threshold=Threshold(at_least=0.5),
     ),
     StrictClaim(

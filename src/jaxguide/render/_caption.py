@@ -6,19 +6,23 @@ import base64
 import html
 from dataclasses import dataclass
 
-from jaxguide.results import CONFIDENCE, Load, Results
+from jaxguide.results import CONFIDENCE, Environment, Load, Results
 
 __all__ = ["Caption", "caption"]
 
 
 @dataclass(frozen=True)
 class Caption:
-    """A caption built from a results file's own provenance; renders as HTML in a page."""
+    """A caption built from a results file's own provenance; renders as HTML in a page: one
+    line (where, on what, with which jax, when) that opens to every field and the file."""
 
     fields: tuple[tuple[str, str], ...]
     filename: str
     payload: str
     """The results file's text, offered for download from the caption."""
+    line: str = ""
+    """The caption in one line, e.g. ``"Measured on cpu ×8 (8 devices simulated on 2
+    cores), jax 0.10.2, 2026-12-07"``: what a page shows before it is opened."""
 
     @property
     def busy(self) -> bool:
@@ -40,8 +44,13 @@ class Caption:
             f'href="data:application/json;base64,{data}">Download the results '
             f"({html.escape(self.filename)})</a>"
         )
+        flag = ' <strong class="jg-provenance-flag">busy machine</strong>' if self.busy else ""
+        summary = (  # the disclosure triangle says it opens; the title says to what
+            '<summary title="Open: every field of the provenance, and the results file">'
+            f'<span class="jg-provenance-line">{html.escape(self.line)}</span>{flag}</summary>'
+        )
         classes = "jg-provenance jg-provenance-busy" if self.busy else "jg-provenance"
-        return f'<div class="{classes}"><dl>{items}</dl><p>{link}</p></div>'
+        return f'<details class="{classes}">{summary}<dl>{items}</dl><p>{link}</p></details>'
 
     def __repr__(self) -> str:
         return self.text()
@@ -62,6 +71,11 @@ def caption(results: Results, filename: str | None = None) -> Caption:
     Build: commit ..., ...Z
     Method: suite demo v1, profile quick; first call timed apart; 1 warm-up discarded; 5 repeats of a loop of at least 0.02 s, interleaved across the variants compared; median and IQR; ratios with 95% bootstrap intervals
 
+    A page shows one line of it, which opens to the rest and the file:
+
+    >>> print(caption(r).line)
+    Measured on cpu ×1 (one device, 2 cores), jax 0.10.2, 2026-01-01
+
     Results that say how busy the machine was show it, plainly when it was busy
     (:class:`~jaxguide.results.Load` says when that is):
 
@@ -72,12 +86,14 @@ def caption(results: Results, filename: str | None = None) -> Caption:
     BUSY: other processes took 60% of the 2 cores' time; load average 3.6 before, 4.2 after. Timings may be slower than on a quiet machine.
     >>> caption(busy).busy
     True
+    >>> "busy machine" in caption(busy)._repr_html_().partition("</summary>")[0]
+    True
     """
     env, method = results.environment, results.method
     warmups = f"{method.warmups} warm-up{'s' if method.warmups != 1 else ''} discarded"
     fields: tuple[tuple[str, str], ...] = (
         ("Measured on", env.hardware),
-        ("Device", f"{env.device_kind} ×{env.device_count}"),
+        ("Device", _device_field(env)),
         (
             "Software",
             f"jax {env.jax_version} / jaxlib {env.jaxlib_version}, Python {env.python_version}",
@@ -100,7 +116,44 @@ def caption(results: Results, filename: str | None = None) -> Caption:
         fields=fields,
         filename=filename or f"{results.suite}-{env.backend}.json",
         payload=results.to_json(),
+        line=(
+            f"Measured on {env.device_kind} ×{env.device_count} ({_devices_words(env)}), "
+            f"jax {env.jax_version}, {env.date[:10]}"
+        ),
     )
+
+
+def _devices_words(env: Environment) -> str:
+    """What ``cpu ×8`` means, in a caption's one line.
+
+    >>> from jaxguide.results import EXAMPLE_ENVIRONMENT as env
+    >>> _devices_words(env.model_copy(update={"device_count": 8, "cpu_count": 2}))
+    '8 devices simulated on 2 cores'
+    >>> _devices_words(env.model_copy(update={"device_count": 1, "cpu_count": 2}))
+    'one device, 2 cores'
+    >>> _devices_words(env.model_copy(update={"backend": "gpu", "device_kind": "NVIDIA H100",
+    ...                                        "device_count": 1}))
+    'one NVIDIA H100'
+    """
+    if env.backend != "cpu":
+        count = "one" if env.device_count == 1 else f"{env.device_count}"
+        return f"{count} {env.device_kind}"
+    if env.device_count == 1:
+        return f"one device, {env.cpu_count} cores"
+    return f"{env.device_count} devices simulated on {env.cpu_count} cores"
+
+
+def _device_field(env: Environment) -> str:
+    """The caption's ``Device`` field: kind and count, and for simulated CPU devices what that
+    means for the timings (the pmap page's words)."""
+    found = f"{env.device_kind} ×{env.device_count}"
+    if env.backend == "cpu" and env.device_count > 1:
+        found += (
+            f": {env.device_count} devices simulated on one CPU (JAX_NUM_CPU_DEVICES), sharing "
+            f"its {env.cpu_count} cores, so the results are those of {env.device_count} "
+            "devices and the timings are not"
+        )
+    return found
 
 
 def _load_words(load: Load) -> str:
