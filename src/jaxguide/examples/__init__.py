@@ -3,9 +3,8 @@
 Each lesson module is imported when first used, not with this package, so that a page records
 only the modules it uses and the docs build re-executes it only when one of those changes.
 
->>> import sys
 >>> from jaxguide import examples
->>> "jaxguide.examples.pytrees" in sys.modules or examples.pytrees.__name__
+>>> examples.pytrees.__name__  # imported here, if nothing had imported it yet
 'jaxguide.examples.pytrees'
 """
 
