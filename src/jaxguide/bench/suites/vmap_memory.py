@@ -15,7 +15,7 @@ Benchmarks (memory from XLA's compiled analysis; nothing large is allocated for 
 - ``grad``: per-example gradients and the gradient of a batch loss, chunked, with and
   without :func:`jax.checkpoint`.
 - ``train-step``: one training step, ``jax.value_and_grad`` of the batch's mean
-  ``example_loss``, in the four forms of :func:`train_step` (``vmap``, ``chunked``,
+  ``example_loss``, in the four forms of :func:`~jaxguide.examples.vmap_memory.train_step` (``vmap``, ``chunked``,
   ``chunked-remat``, ``microbatched``); temporary bytes against batch size, params ``batch``
   and ``chunk`` (the examples per chunk or microbatch; the batch for ``vmap``).
 - ``train-step-timed``: the same four forms at one batch (half ``attention-timed``'s), run
