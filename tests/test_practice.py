@@ -1631,6 +1631,50 @@ def noisy_unscaled(key, step, xs):
     return xs + jax.vmap(lambda k: jax.random.normal(k, xs.shape[1:]))(keys)
 
 
+def noisy_noise_only(key, step, xs):  # the noise, without xs added
+    keys = jax.random.split(jax.random.fold_in(key, step), len(xs))
+    return jax.vmap(lambda k, x: NOISE * jax.random.normal(k, x.shape))(keys, xs)
+
+
+def noisy_next_step(key, step, xs):
+    return noisy_vmap(key, step + 1, xs)
+
+
+def noisy_one_key_too_many(key, step, xs):
+    keys = jax.random.split(jax.random.fold_in(key, step), len(xs) + 1)[1:]
+    return jax.vmap(noisy_draw)(keys, xs)
+
+
+def noisy_fold_from_one(key, step, xs):
+    step_key = jax.random.fold_in(key, step)
+    return jnp.stack([noisy_draw(jax.random.fold_in(step_key, i + 1), x) for i, x in enumerate(xs)])
+
+
+def noisy_key_from_step(key, step, xs):  # a key made from the step, the one given ignored
+    keys = jax.random.split(jax.random.key(step), len(xs))
+    return jax.vmap(noisy_draw)(keys, xs)
+
+
+def noisy_first_from_step_key(key, step, xs):  # example 0 from the step's key itself
+    step_key = jax.random.fold_in(key, step)
+    keys = jax.random.split(step_key, len(xs))
+    rows = [noisy_draw(step_key, xs[0])] + [
+        noisy_draw(k, x) for k, x in zip(keys[1:], xs[1:], strict=True)
+    ]
+    return jnp.stack(rows)
+
+
+def test_int_of_the_traced_step_is_told_to_pass_the_step_as_it_is() -> None:
+    def noisy_int_step(key, step, xs):
+        return noisy_vmap(key, int(step), xs)
+
+    report = check_noisy_batch(noisy_int_step)
+    assert not report.passed
+    assert "ConcretizationTypeError" in report.message, report.message
+    assert "pass step to fold_in as it is: fold_in takes a traced integer" in report.message
+    assert "make that argument static" not in report.message.split(" — ")[-1]
+
+
 RIGHT += [
     ("noisy-vmap", check_noisy_batch, noisy_vmap),
     ("noisy-loop", check_noisy_batch, noisy_loop),
@@ -1685,6 +1729,39 @@ WRONG += [
         "your output equals xs unchanged",
     ),
     case("the noise not scaled", check_noisy_batch, noisy_unscaled, "not scaled by NOISE"),
+    case(
+        "the noise alone",
+        check_noisy_batch,
+        noisy_noise_only,
+        "the noise alone, NOISE * normal(keys[i]), without xs[i]",
+    ),
+    case("the step off by one", check_noisy_batch, noisy_next_step, "fold_in(key, step + 1)"),
+    case(
+        "the examples' keys shifted by one",
+        check_noisy_batch,
+        noisy_one_key_too_many,
+        "split(step_key, len(xs) + 1)[1:]",
+    ),
+    case(
+        "the examples' keys shifted by one",
+        check_noisy_batch,
+        noisy_fold_from_one,
+        "example i got the key of example i + 1",
+        variant="fold-in-i-plus-1",
+    ),
+    case(
+        "noise that ignores the key",
+        check_noisy_batch,
+        noisy_key_from_step,
+        "the noise comes from the step alone",
+        variant="a-key-made-from-the-step",
+    ),
+    case(
+        "example 0 from the step's key",
+        check_noisy_batch,
+        noisy_first_from_step_key,
+        "drawn from the step's key itself",
+    ),
 ]
 
 
