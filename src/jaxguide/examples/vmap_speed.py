@@ -68,6 +68,7 @@ def huber_batch(rs: jax.Array) -> jax.Array:
 
 
 Params = tuple[jax.Array, jax.Array, jax.Array, jax.Array]
+"""The perceptron's parameters, ``(w1, b1, w2, b2)``."""
 WIDTHS = (32, 64, 8)
 """Input, hidden and output widths of the per-example perceptron."""
 

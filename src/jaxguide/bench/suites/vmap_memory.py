@@ -66,6 +66,7 @@ __all__ = ["CHUNKS", "SUITE", "TIMED_CHUNKS", "batches", "variant"]
 CHUNKS = (16, 64, 256)
 """Chunk sizes swept against batch size; 100 is added as one that leaves a remainder."""
 TIMED_CHUNKS = (1, 4, 16, 64, 256)
+"""Chunk sizes of the ``attention-timed`` benchmark, run and timed at one batch."""
 
 Fn = Callable[..., Any]
 
