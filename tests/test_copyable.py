@@ -33,7 +33,7 @@ from pyflakes.checker import Checker
 from sphinx.config import Config
 from sphinx.directives.code import LiteralIncludeReader
 
-from markdown_blocks import DOCS, Block, blocks, pages
+from markdown_blocks import DOCS, SRC, Block, blocks, pages
 from run_notebooks import shows_code
 from tiny_site import FRONT
 
@@ -179,7 +179,7 @@ def test_what_a_page_takes_from_the_examples_it_shows_first(page: Path) -> None:
     assert not unseen_examples(page)
 
 
-PACKAGE = DOCS.parent / "src" / "jaxguide"
+PACKAGE = SRC / "jaxguide"
 # The pages about the site itself show its machinery's code on purpose.
 ABOUT_THE_SITE = DOCS / "about"
 
