@@ -141,7 +141,7 @@ def test_bad_results_files_are_named(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "schema 'jaxguide-results/0'" in _misuse(["report", str(other)], capsys)
     older = tmp_path / "older.json"
     older.write_text(json.dumps({"schema": "jaxguide-results/1", "records": []}))
-    assert "measure again" in _misuse(["report", str(older)], capsys)
+    assert "older.json: not a jaxguide-results/1 file" in _misuse(["report", str(older)], capsys)
     assert "cannot read" in _misuse(["report", str(tmp_path / "missing.json")], capsys)
 
 

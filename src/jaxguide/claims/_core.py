@@ -223,6 +223,11 @@ class MeasuredClaim(_Claim):
         pairs = self.predicate(results)
         if not pairs:
             raise NotMeasured("no pair of timings to compare")
+        if unsampled := [label or "the pair" for label, (s, f) in pairs.items() if not (s and f)]:
+            raise NotMeasured(
+                f"{', '.join(unsampled)}: a timing without its samples (a version-1 results "
+                "file kept only their summary), so no interval to judge"
+            )
         comparisons = [compare(s, f, self.threshold, label) for label, (s, f) in pairs.items()]
         outcome = combine([c.outcome for c in comparisons], self.over)
         return Verdict(

@@ -176,8 +176,9 @@ def _draw_variants(
 
 
 def _quartiles(timing: Timing) -> tuple[float, float]:
-    """The first and third quartiles of a timing's samples (the median twice for one sample)."""
-    if timing.repeats < 2:
+    """The first and third quartiles of a timing's samples (the median twice for one sample,
+    or for a version-1 file's timing, which kept no samples)."""
+    if len(timing.samples_s) < 2:
         return timing.median_s, timing.median_s
     q1, _, q3 = statistics.quantiles(timing.samples_s, n=4, method="inclusive")
     return q1, q3

@@ -36,6 +36,8 @@ def _timing_cells(base: Record | None, other: Record | None) -> list[str]:
     cell = format_seconds(other.timing.median_s)
     if base is None or base.timing is None:
         return [cell, ""]
+    if not (other.timing.samples_s and base.timing.samples_s):
+        return [cell, "no interval (a version-1 file kept no samples)"]
     c = compare(other.timing.samples_s, base.timing.samples_s, SAME)
     return [cell, f"{c.ratio:.3g}× [{c.low:.3g}, {c.high:.3g}] {_verdict(c.ratio, c.outcome)}"]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 __all__ = [
     "EXAMPLE_ENVIRONMENT",
@@ -23,17 +23,19 @@ __all__ = [
     "ResultsError",
     "Scalar",
     "Status",
+    "Summary",
     "Timing",
     "benchmark_variants",
     "load_results",
 ]
 
 SCHEMA = "jaxguide-results/2"
-"""The schema a results file declares; a file of any other version is refused, named.
+"""The schema this version writes. :func:`load_results` reads it and migrates the older ones.
 
-Version 2 keeps every timing's raw per-repeat samples (version 1 kept only their summary).
-A results file may also say how busy the machine was (``load``, a :class:`~jaxguide.results.Load`); files written
-before it was recorded have none, and still load.
+Version 2 keeps every timing's raw per-repeat samples; version 1 kept only their summary, which
+a version-1 file's timings keep when read (:class:`Summary`). A results file may also say how
+busy the machine was (``load``, a :class:`~jaxguide.results.Load`); files written before it was
+recorded have none, and still load.
 """
 
 Status = Literal["ok", "oom", "timeout", "unsupported", "error"]
@@ -76,40 +78,71 @@ class Environment(_Model):
         return f"{self.backend} ({self.device_kind} ×{self.device_count})"
 
 
+class Summary(_Model):
+    """What a version-1 results file kept of a timing's repeats: their summary, no samples.
+
+    Without the samples no confidence interval can be computed, so such a timing shows its
+    median but decides no comparison (:func:`~jaxguide.results.compare` needs samples).
+    """
+
+    median_s: float
+    min_s: float
+    iqr_s: float
+    repeats: int
+
+
 class Timing(_Model):
     """Seconds per call: the first call apart, and every steady-state repeat kept.
 
     >>> t = Timing(first_call_s=0.5, samples_s=(3e-6, 1e-6, 2e-6, 4e-6, 2e-6), loops=100)
     >>> t.median_s, t.min_s, t.repeats
     (2e-06, 1e-06, 5)
+
+    A timing read from a version-1 file has a summary instead of samples:
+
+    >>> old = Timing(first_call_s=0.5, loops=100,
+    ...              summary=Summary(median_s=2e-6, min_s=1e-6, iqr_s=1e-6, repeats=5))
+    >>> old.median_s, old.samples_s
+    (2e-06, ())
     """
 
     first_call_s: float
     """Trace + compile + run, with the output blocked on."""
-    samples_s: tuple[float, ...] = Field(min_length=1)
-    """Seconds per call of each timed repeat, in the order they were taken."""
+    samples_s: tuple[float, ...] = ()
+    """Seconds per call of each timed repeat, in the order they were taken (empty only when a
+    version-1 file's :attr:`summary` stands in for them)."""
     loops: int
     """Calls per timed repeat, calibrated to a minimum duration."""
     recompiled: bool = False
     """True when the function compiled again during the steady state."""
     compile_s: float = 0.0
     """XLA compile seconds during the first call."""
+    summary: Summary | None = None
+    """A version-1 file's summary of the repeats, when their samples were not kept."""
+
+    @model_validator(mode="after")
+    def _samples_or_summary(self) -> Timing:
+        if bool(self.samples_s) == (self.summary is not None):
+            raise ValueError("a timing has either its samples or (version 1) a summary of them")
+        return self
 
     @property
     def repeats(self) -> int:
-        return len(self.samples_s)
+        return self.summary.repeats if self.summary else len(self.samples_s)
 
     @property
     def median_s(self) -> float:
-        return statistics.median(self.samples_s)
+        return self.summary.median_s if self.summary else statistics.median(self.samples_s)
 
     @property
     def min_s(self) -> float:
-        return min(self.samples_s)
+        return self.summary.min_s if self.summary else min(self.samples_s)
 
     @property
     def iqr_s(self) -> float:
         """Interquartile range of the samples (0 with fewer than two)."""
+        if self.summary:
+            return self.summary.iqr_s
         if len(self.samples_s) < 2:
             return 0.0
         q1, _, q3 = statistics.quantiles(self.samples_s, n=4, method="inclusive")
@@ -371,41 +404,72 @@ class ResultsError(ValueError):
 
 
 def load_results(path: Path) -> Results:
-    """Read a results file, refusing another schema or a malformed file in one line naming it.
+    """Read a results file of this schema or an older one (migrated), or refuse it in one line
+    naming the file and why.
 
     >>> import tempfile
     >>> old = Path(tempfile.mkdtemp()) / "old.json"
-    >>> _ = old.write_text('{"schema": "jaxguide-results/1"}')
+    >>> _ = old.write_text('{"schema": "jaxguide-results/0"}')
     >>> load_results(old)
     Traceback (most recent call last):
     ...
-    jaxguide.results._schema.ResultsError: .../old.json: schema 'jaxguide-results/1', expected 'jaxguide-results/2' (measure again with this version: python -m jaxguide.bench run)
+    jaxguide.results._schema.ResultsError: .../old.json: schema 'jaxguide-results/0' is not one this version reads (it reads jaxguide-results/1 and jaxguide-results/2; measure again: python -m jaxguide.bench run)
     """
     try:
         text = path.read_text()
     except OSError as exc:
         raise ResultsError(f"{path}: cannot read: {exc.strerror}") from None
-    schema = _declared_schema(text)
-    if schema is not None and schema != SCHEMA:
-        raise ResultsError(
-            f"{path}: schema {schema!r}, expected {SCHEMA!r} "
-            "(measure again with this version: python -m jaxguide.bench run)"
-        )
     try:
-        return Results.model_validate_json(text)
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    schema = declared = data.get("schema", SCHEMA) if isinstance(data, dict) else SCHEMA
+    while isinstance(data, dict) and schema != SCHEMA:
+        if schema not in MIGRATIONS:
+            raise ResultsError(f"{path}: {_unreadable(schema)}")
+        schema, data = MIGRATIONS[schema](data)
+    try:
+        if isinstance(data, dict):
+            return Results.model_validate(data)
+        return Results.model_validate_json(text)  # not JSON, or not an object: say where
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "file"
         raise ResultsError(
-            f"{path}: not a {SCHEMA} file ({exc.error_count()} problem(s); first: {where}: "
+            f"{path}: not a {declared} file ({exc.error_count()} problem(s); first: {where}: "
             f"{first['msg']})"
         ) from None
 
 
-def _declared_schema(text: str) -> str | None:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    schema = data.get("schema") if isinstance(data, dict) else None
-    return schema if isinstance(schema, str) else None
+def _from_version_1(data: dict[str, object]) -> tuple[str, dict[str, object]]:
+    """Version 1 kept a summary of each timing's repeats where version 2 keeps the samples."""
+    records = data.get("records")
+    if isinstance(records, list):
+        data = {**data, "records": [_record_from_version_1(r) for r in records]}
+    return "jaxguide-results/2", {**data, "schema": "jaxguide-results/2"}
+
+
+def _record_from_version_1(record: object) -> object:
+    timing = record.get("timing") if isinstance(record, dict) else None
+    if not isinstance(record, dict) or not isinstance(timing, dict):
+        return record
+    summarized = set(Summary.model_fields)
+    kept = {key: value for key, value in timing.items() if key not in summarized}
+    summary = {key: value for key, value in timing.items() if key in summarized}
+    return {**record, "timing": {**kept, "summary": summary}}
+
+
+Migration = Callable[[dict[str, object]], tuple[str, dict[str, object]]]
+MIGRATIONS: dict[str, Migration] = {"jaxguide-results/1": _from_version_1}
+"""Each older schema's step to the next: a function of the file's data returning the schema
+it now has and the data in it. :func:`load_results` applies them in turn."""
+
+
+def _unreadable(schema: object) -> str:
+    known = " and ".join([*MIGRATIONS, SCHEMA])
+    said = f"schema {schema!r} is not one this version reads (it reads {known}; "
+    if isinstance(schema, str) and schema.startswith("jaxguide-results/"):
+        number = schema.rpartition("/")[2]
+        if number.isdigit() and int(number) > int(SCHEMA.rpartition("/")[2]):
+            return said + "a newer jaxguide wrote it: upgrade jaxguide to read it)"
+    return said + "measure again: python -m jaxguide.bench run)"
