@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import shutil
 from pathlib import Path
@@ -173,6 +174,89 @@ def new_page(session: nox.Session) -> None:
     status = tool.main(session.posargs, docs=DOCS)
     if status:
         raise SystemExit(status)  # the tool's own exit status and one line, not nox's failure
+
+
+@nox.session
+def page(session: nox.Session) -> None:
+    """Check one page as CI will: `nox -s page -- transforms/random`.
+
+    Builds the page alone (as `nox -s docs -- --only` does), writes the fixture of each
+    measurement it declares when tests/fixtures/results has none yet, then runs what concerns
+    it: the site checks of its built HTML, its claims' tests (perturbations included), its
+    snippets, its examples module's tests and doctests, and ruff and mypy on its modules.
+    """
+    if len(session.posargs) != 1:
+        session.error("name one page: nox -s page -- transforms/random")
+    name = docname(session.posargs[0])
+    install(session, "test", "docs", "lint", editable=True)
+    out = DOCS / "_build" / "only" / "html"
+    env = {**DEVICE_ENV, "JAXGUIDE_ONLY": name}
+    session.run(
+        "sphinx-build",
+        "-b",
+        "html",
+        "-n",
+        "-W",
+        "--keep-going",
+        "-T",
+        "--no-color",
+        str(DOCS),
+        str(out),
+        env=env,
+    )
+    about = session.run("python", "-c", PAGE_PARTS, name, silent=True, env=DEVICE_ENV)
+    parts = json.loads(str(about).strip().splitlines()[-1])
+    for measurement, version in parts["measurements"].items():
+        fixture = ROOT / "tests" / "fixtures" / "results" / f"{measurement}.json"
+        made = sorted(
+            (DOCS / "_build" / ".jupyter_cache").rglob(f"results/{measurement}-v{version}-*.json"),
+            key=lambda p: p.stat().st_mtime,
+        )
+        if not fixture.exists() and made:
+            shutil.copy(made[-1], fixture)
+            session.log(f"wrote {fixture.relative_to(ROOT)} from this build's measurement")
+    selected = " or ".join([name, *parts["claims"], *parts["measurements"]])
+    shared = [
+        "tests/test_claims.py",
+        "tests/test_copyable.py",
+        "tests/test_verification_coverage.py",
+        "tests/test_pages.py",
+        "tests/test_page_layout.py",
+        "tests/site",
+    ]
+    session.run(
+        "pytest",
+        "-n",
+        "0",
+        "-k",
+        selected,
+        *shared,
+        env={**DEVICE_ENV, "JAXGUIDE_SITE_HTML": str(out)},
+    )
+    own = [p for p in parts["modules"] if (ROOT / p).exists()]
+    module_tests = ROOT / "tests" / f"test_examples_{Path(parts['modules'][0]).stem}.py"
+    tests = [str(module_tests)] if module_tests.exists() else []
+    session.run("pytest", "-n", "0", "--doctest-modules", *own, *tests, env=DEVICE_ENV)
+    session.run("ruff", "check", *own, *tests)
+    session.run("ruff", "format", "--check", *own, *tests)
+    session.run("mypy", *own)
+
+
+# What `nox -s page` checks of a page, read in its environment: the measurements the page
+# declares (name: version), the claims on them, and its examples and claims modules.
+PAGE_PARTS = """
+import json, sys
+from jaxguide.claims import CLAIMS
+from jaxguide.pages import MEASUREMENTS
+page = sys.argv[1]
+measurements = {m.name: m.version for m in MEASUREMENTS.values() if m.page == page}
+module = page.rpartition("/")[2].replace("-", "_")
+print(json.dumps({
+    "measurements": measurements,
+    "claims": [c.id for c in CLAIMS.values() if c.suite in measurements],
+    "modules": [f"src/jaxguide/examples/{module}.py", f"src/jaxguide/claims/_{module}.py"],
+}))
+"""
 
 
 @nox.session

@@ -1,10 +1,14 @@
-"""Start a page from the template: ``nox -s new-page -- NAME [--section transforms]``.
+"""Start a page, with everything it needs: ``nox -s new-page -- NAME [--section transforms]``.
 
-Copies ``page_template.md`` (beside this file) to ``docs/<section>/<NAME>.md``, adds the page
-to its section's toctree in ``docs/index.md``, and prints what is left to write: the
-measurement's declaration, the claims, their perturbations. A name already taken, a name that
-is not lowercase words joined by hyphens, or an unknown section is refused with one line and
-exit status 2, before anything is written.
+Writes the page from ``page_template.md`` (beside this file) to ``docs/<section>/<NAME>.md``,
+an examples module for the functions it teaches, a claims module with a strict and a measured
+claim on what it measures, and lists each where the site looks for it: the section's toctree
+and front-page card (``docs/index.md``), :mod:`jaxguide.examples` and its API reference page,
+the claims catalog, the page measurements, and each claim's two perturbations in
+``tests/test_claims.py``. It then prints what is left: the teaching itself, and
+``nox -s page -- <section>/<NAME>``, which builds the page, writes its measurement's fixture
+and checks it as CI will. A bad or taken name, or an unknown section, is refused with one line
+and exit status 2 before anything is written; so is a registry it cannot find its place in.
 
 This module uses only the standard library, so that ``noxfile.py`` can load it by its path
 without installing anything; tests call :func:`new_page` and :func:`main` directly.
@@ -21,10 +25,14 @@ from pathlib import Path
 __all__ = ["TEMPLATE", "PageRefused", "main", "new_page", "sections"]
 
 TEMPLATE = Path(__file__).with_name("page_template.md")
-"""The page template: front matter, setup cell, measure-verify-glue cell, table and caption."""
+"""The page template: front matter, setup cell, lesson source, a measure-and-glue cell, table
+and caption."""
+EXAMPLES_TEMPLATE = TEMPLATE.with_name("examples_template.txt")
+CLAIMS_TEMPLATE = TEMPLATE.with_name("claims_template.txt")
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _TOCTREE = re.compile(r"```\{toctree\}\n(?P<body>.*?)```", re.DOTALL)
+_CARD = re.compile(r"^:::\{grid-item-card\}.*?\n(?P<body>.*?)^:::$", re.DOTALL | re.MULTILINE)
 
 
 class PageRefused(ValueError):
@@ -52,67 +60,156 @@ def _entries(body: str) -> list[str]:
 
 
 def new_page(docs: Path, name: str, section: str = "transforms") -> list[str]:
-    """Write ``docs/<section>/<name>.md`` from the template, list it in the section's toctree.
+    """Write the page ``docs/<section>/<name>.md``, its examples and claims modules, and list
+    each in its registry (``docs`` is the site's folder in a checkout of the project).
 
     Returns the steps left to the contributor, one string each. Raises :class:`PageRefused`
-    (having written nothing) for a bad name, an unknown section, or a page that exists.
+    (having written nothing) for a bad name, an unknown section, a page or module that exists,
+    or a registry without the place this writes into.
     """
     if not _NAME.fullmatch(name):
         raise PageRefused(
             f"bad page name {name!r}: use lowercase letters and digits in words joined by "
             "hyphens, e.g. jvp-basics"
         )
-    index_path = docs / "index.md"
+    root, index_path = docs.parent, docs / "index.md"
     index = index_path.read_text()
     known = sections(index)
     if section not in known:
         raise PageRefused(f"unknown section {section!r}: one of {', '.join(sorted(known))}")
-    page = docs / section / f"{name}.md"
-    if page.exists():
-        raise PageRefused(f"{page} exists: choose another name, or edit that page")
-    docname = f"{section}/{name}"
-    benchmark = name.split("-", maxsplit=1)[0]
-    title = name.replace("-", " ").capitalize()
-    text = TEMPLATE.read_text()
-    for key, value in (("__NAME__", name), ("__BENCHMARK__", benchmark), ("__TITLE__", title)):
-        text = text.replace(key, value)
-    page.write_text(text)
-    index_path.write_text(_with_entry(index, section, docname))
-    module = name.replace("-", "_")
-    declaration = f'    declare("{name}", 1, "{docname}", "{benchmark}/slow", "{benchmark}/fast"),'
+    docname, module = f"{section}/{name}", name.replace("-", "_")
+    words = {
+        "__NAME__": name,
+        "__MODULE__": module,
+        "__BENCHMARK__": name.split("-", maxsplit=1)[0],
+        "__TITLE__": name.replace("-", " ").capitalize(),
+    }
+    package = root / "src" / "jaxguide"
+    written = {
+        docs / section / f"{name}.md": _filled(TEMPLATE, words),
+        package / "examples" / f"{module}.py": _filled(EXAMPLES_TEMPLATE, words),
+        package / "claims" / f"_{module}.py": _filled(CLAIMS_TEMPLATE, words),
+    }
+    for path in written:
+        if path.exists():
+            raise PageRefused(f"{path} exists: choose another name, or edit that page")
+    edits = {
+        index_path: _with_card_link(_with_entry(index, section, docname), section, docname),
+        package / "examples" / "__init__.py": _with_lesson(package, module),
+        package / "claims" / "_catalog.py": _with_claims(package, module),
+        package / "pages" / "_measurements.py": _with_measurement(package, words, docname),
+        docs / "reference" / "api" / "examples.md": _with_api_entry(docs, module),
+        root / "tests" / "test_claims.py": _with_perturbations(root, words),
+    }
+    for path, text in {**written, **edits}.items():
+        path.write_text(text)
     return [
+        f"wrote {', '.join(str(p.relative_to(root)) for p in written)}",
         (
-            f"wrote {page.relative_to(docs.parent)} and listed {docname} last in the "
-            f"{known[section]} toctree of docs/index.md (move it where it belongs)"
-        ),
-        f"declare what the page measures, in MEASUREMENTS in src/jaxguide/pages/_measurements.py:\n{declaration}",
-        (
-            f"write its claims ({name}-same-values, {name}-faster) in "
-            f"src/jaxguide/claims/_{module}.py, ending with CLAIMS = (...), each with "
-            f'suite="{name}" (measure verifies them); list _{module} in '
-            "src/jaxguide/claims/_catalog.py"
+            f"listed {docname} last in the {known[section]} toctree and card of docs/index.md "
+            "(move it where it belongs), the examples module in jaxguide.examples and "
+            f"docs/reference/api/examples.md, its claims in the catalog, the measurement "
+            f'"{name}" in src/jaxguide/pages/_measurements.py, and each claim\'s two '
+            "perturbations in tests/test_claims.py"
         ),
         (
-            "give each claim a hold and a fail perturbation in tests/test_claims.py::"
-            f"PERTURBATIONS, on tests/fixtures/results/{name}.json (tests/fixtures/README.md)"
+            "replace the template's functions, claims and prose with the page's (a page "
+            "whose examples need several devices says so in its front matter: "
+            "jaxguide: {cpu_devices: 8}, as docs/transforms/sharding.md does)"
         ),
         (
-            f"put the functions the page teaches in src/jaxguide/examples/{module}.py (list it "
-            "in src/jaxguide/examples/__init__.py's __all__ and in "
-            "docs/reference/api/examples.md), and show each one's source with a literalinclude "
-            "before the cell that first uses it (tests/test_copyable.py checks it)"
-        ),
-        (
-            "link the page from its section's card on the front page (docs/index.md); a page "
-            "whose examples need several devices says so in its front matter "
-            "(jaxguide: {cpu_devices: 8}, as docs/transforms/sharding.md does)"
-        ),
-        (
-            "replace the template's teaching code and prose, then run: "
-            f"nox -s docs -- --only {docname} (the edit loop), and before you push: "
-            "nox -s docs && nox -s tests && nox -s lint"
+            f"check it: nox -s page -- {docname} (builds it, writes the fixture "
+            f"tests/fixtures/results/{name}.json the perturbations read, runs its tests and "
+            "lint); then, before you push: nox -s docs && nox -s tests && nox -s lint"
         ),
     ]
+
+
+def _filled(template: Path, words: dict[str, str]) -> str:
+    text = template.read_text()
+    for key, value in words.items():
+        text = text.replace(key, value)
+    return text
+
+
+def _insert(text: str, anchor: str, line: str, where: str) -> str:
+    """``text`` with ``line`` inserted before the one occurrence of ``anchor``."""
+    if text.count(anchor) != 1:
+        raise PageRefused(f"{where}: cannot find where to list the new page ({anchor.strip()!r})")
+    at = text.index(anchor)
+    return text[:at] + line + text[at:]
+
+
+def _with_sorted_line(text: str, block: re.Pattern[str], line: str, where: str) -> str:
+    """``text`` with ``line`` added, in order, to the lines of the one match of ``block``."""
+    found = list(block.finditer(text))
+    if len(found) != 1:
+        raise PageRefused(f"{where}: cannot find where to list the new page")
+    body = found[0].group("body")
+    lines = sorted({*body.splitlines(keepends=True), line})
+    return text[: found[0].start("body")] + "".join(lines) + text[found[0].end("body") :]
+
+
+def _with_lesson(package: Path, module: str) -> str:
+    path = package / "examples" / "__init__.py"
+    text = path.read_text()
+    imported = re.compile(r"    from jaxguide\.examples import \(\n(?P<body>(?:        \w+,\n)+)")
+    text = _with_sorted_line(text, imported, f"        {module},\n", str(path))
+    public = re.compile(r"__all__ = \[\n(?P<body>(?:    \"\w+\",\n)+)")
+    return _with_sorted_line(text, public, f'    "{module}",\n', str(path))
+
+
+def _with_claims(package: Path, module: str) -> str:
+    path = package / "claims" / "_catalog.py"
+    text = path.read_text()
+    imported = re.compile(r"from jaxguide\.claims import \(\n(?P<body>(?:    _\w+,\n)+)")
+    text = _with_sorted_line(text, imported, f"    _{module},\n", str(path))
+    return _insert(text, "    )\n)\n", f"        *_{module}.CLAIMS,\n", str(path))
+
+
+def _with_measurement(package: Path, words: dict[str, str], docname: str) -> str:
+    path = package / "pages" / "_measurements.py"
+    name, benchmark = words["__NAME__"], words["__BENCHMARK__"]
+    line = f'        declare("{name}", 1, "{docname}", "{benchmark}/slow", "{benchmark}/fast"),\n'
+    return _insert(path.read_text(), "    )\n)\n", line, str(path))
+
+
+def _with_api_entry(docs: Path, module: str) -> str:
+    path = docs / "reference" / "api" / "examples.md"
+    entry = f"\n.. automodule:: jaxguide.examples.{module}\n   :members:\n   :undoc-members:\n"
+    return _insert(path.read_text(), "\n```\n", entry, str(path))
+
+
+def _with_perturbations(root: Path, words: dict[str, str]) -> str:
+    path = root / "tests" / "test_claims.py"
+    name, benchmark = words["__NAME__"], words["__BENCHMARK__"]
+    lines = (
+        f'    "{name}-same-values": (\n'
+        "        _same,\n"
+        f'        lambda r: with_values(r, "{benchmark}", "fast", max_abs_diff=math.nan),\n'
+        "    ),\n"
+        f'    "{name}-faster": (\n'
+        f'        lambda r: set_ratio(r, "{benchmark}", "slow", "fast", 2.0),\n'
+        f'        lambda r: set_ratio(r, "{benchmark}", "slow", "fast", 1.0),\n'
+        "    ),\n"
+    )
+    text = path.read_text()
+    start = text.find("\nPERTURBATIONS: dict[")
+    end = text.find("\n}\n", start)
+    if start < 0 or end < 0:
+        raise PageRefused(f"{path}: cannot find PERTURBATIONS")
+    return text[: end + 1] + lines + text[end + 1 :]
+
+
+def _with_card_link(index: str, section: str, docname: str) -> str:
+    """``index`` with a link to ``docname`` after the last link of ``section``'s card."""
+    title = docname.rpartition("/")[2].replace("-", " ")
+    for match in _CARD.finditer(index):
+        body = match.group("body")
+        if f"]({section}/" in body:
+            end = match.start("body") + len(body.rstrip("\n"))
+            return f"{index[:end]} ·\n[{title}]({docname}.md){index[end:]}"
+    raise PageRefused(f"no card on the front page links to the {section!r} section")
 
 
 def _with_entry(index: str, section: str, docname: str) -> str:
