@@ -82,6 +82,15 @@ WRONGS = (
         fit=True,
     ),
     Wrong(
+        "the squared norm",
+        "sum(x * x), the squared norm, whose gradient 2x is finite: the square root left out",
+        lambda points: (
+            np.sum(np.asarray(points) ** 2, axis=1),
+            2 * np.asarray(points),
+        ),
+        "take the square root of sum(x * x), safely where it is zero",
+    ),
+    Wrong(
         "stop_gradient",
         "the norm with its gradient stopped (jax.lax.stop_gradient): the value is right and "
         "finite, but the gradient is zero everywhere",
@@ -119,7 +128,10 @@ def _nan_at_zero(fn: Callable[[jax.Array], jax.Array], got: tuple[Any, Any]) -> 
     )
 
 
-@checker("safe_norm", (*NAN_AT_ZERO, *WRONGS))
+SHIFTED = "a value at zero shifted"
+
+
+@checker("safe_norm", (*NAN_AT_ZERO, *WRONGS, SHIFTED))
 def check_safe_norm(fn: Callable[[jax.Array], jax.Array]) -> str:
     """Check ``fn(x)``: the Euclidean norm of a vector, with a finite gradient everywhere.
 
@@ -149,7 +161,7 @@ def check_safe_norm(fn: Callable[[jax.Array], jax.Array]) -> str:
     compare(got, expected, what="(values, gradients) at the four points", axes=("point",))
     if float(np.asarray(got[0])[0]) != 0.0:
         raise Mistake(
-            f"the value at zero is {float(np.asarray(got[0])[0]):.3g}, not 0 as the norm's "
+            f"{SHIFTED}: the value at zero is {float(np.asarray(got[0])[0]):.3g}, not 0 as the norm's "
             "is: something was added to the square root's argument"
         )
     return (
