@@ -45,7 +45,9 @@ def debug_nans_names_primitive(results: Results) -> Evidence:
             and str(values["error"]) == "FloatingPointError"
             and named == primitive
         )
-    shown = ", ".join(f"a NaN made by {p}: the error names {n or 'nothing'}" for p, n in found.items())
+    shown = ", ".join(
+        f"a NaN made by {p}: the error names {n or 'nothing'}" for p, n in found.items()
+    )
     return Evidence(holds=holds, figure=shown, values={f"named_{p}": n for p, n in found.items()})
 
 

@@ -47,6 +47,6 @@ def noisy_double(x: jax.Array) -> jax.Array:
     print: JitTracer(float32[])
     debug.print: 1.0
     """
-    print("print:", x)
+    print("print:", x)  # noqa: T201 (the lesson: print runs while the function is traced)
     jax.debug.print("debug.print: {}", x)
     return 2 * x

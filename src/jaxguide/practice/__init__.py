@@ -33,8 +33,8 @@ from jaxguide.practice._models import (
 from jaxguide.practice._newton import NEWTON_STEPS, check_newton_sqrt
 from jaxguide.practice._per_example import check_per_example_grads
 from jaxguide.practice._pytree import check_sgd_update, init_layers, mlp_loss
-from jaxguide.practice._safe_norm import check_safe_norm
 from jaxguide.practice._report import DEADLINE_S, Report, mistakes_table, recognised_mistakes
+from jaxguide.practice._safe_norm import check_safe_norm
 from jaxguide.practice._scan import check_batched_rnn, check_rnn
 from jaxguide.practice._static import check_smooth
 from jaxguide.practice._train_step import check_train_step

@@ -147,9 +147,7 @@ def check_safe_norm(fn: Callable[[jax.Array], jax.Array]) -> str:
     >>> check_safe_norm(lambda x: jnp.sqrt(jnp.sum(x * x)))
     ✗ safe_norm: the plain norm: the values are right, but the gradient at zero is NaN ...
     """
-    got = call(
-        _values_and_grads, fn, POINTS, what=f"jax.jit(jax.value_and_grad({_name(fn)}))"
-    )
+    got = call(_values_and_grads, fn, POINTS, what=f"jax.jit(jax.value_and_grad({_name(fn)}))")
     if not (isinstance(got, tuple) and np.shape(got[0]) == (len(POINTS),)):
         raise Mistake(
             "safe_norm should return one number per vector (a scalar), as the norm does; "
