@@ -109,8 +109,9 @@ def _pair_at(results: Results) -> dict[str, Pair]:
 CLAIMS = (
     StrictClaim(
         id="debug-nans-names-primitive",
-        statement="With jax_debug_nans on, a jitted function that makes a NaN deep inside "
-        "raises FloatingPointError, and its message names the primitive that made the NaN.",
+        statement="With jax_debug_nans on, a jitted function whose output holds a NaN made "
+        "deep inside raises FloatingPointError, and its message names the primitive that made "
+        "the NaN.",
         suite="debugging-nans",
         falsified_by="With jax_debug_nans on, the page's jitted functions, whose NaN is made by "
         "sqrt in one and by log in the other, return without an error, or raise one whose "
