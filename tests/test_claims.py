@@ -370,6 +370,22 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         lambda r: set_ratio(r, "sample", "op-by-op", "jit", 2.0),
         lambda r: set_ratio(r, "sample", "op-by-op", "jit", 1.0),
     ),
+    "debug-nans-names-primitive": (
+        _same,  # the error for the log function names another primitive
+        lambda r: with_values(r, "nans", "log", named="tanh"),
+    ),
+    "checkify-catches-clamped-index": (
+        _same,  # checkify under vmap reported nothing
+        lambda r: with_values(r, "index", "checkify-vmap", error=""),
+    ),
+    "print-once-debug-print-every-call": (
+        _same,  # print printed at every call, as if traced each time
+        lambda r: with_values(r, "prints", "jit", print_lines=3),
+    ),
+    "checkify-nan-checks-cost": (
+        lambda r: set_ratio(r, "checkify", "checkified", "unchecked", 3.0),
+        lambda r: set_ratio(r, "checkify", "checkified", "unchecked", 1.1),
+    ),
 }
 
 
@@ -625,6 +641,7 @@ COUNT_CLAIMS = (
     "vmap-keys-match-loop",
     "one-key-same-draws",
     "sharded-draw-matches-one-device",
+    "print-once-debug-print-every-call",
 )
 
 
@@ -799,3 +816,36 @@ def test_a_measured_claim_must_name_the_sides_of_its_ratio() -> None:
     bad = claim(ratio_of=lambda label: ("", "vmap", label))
     with pytest.raises(ValueError, match="ratio_of"):
         bad.sides("at batch 10")
+
+
+def test_debug_nans_claim_needs_each_primitive_named_and_a_nan_without_the_flag() -> None:
+    """Every function's primitive must be named, and the unflagged run must have made a NaN
+    (else the flag had nothing to find)."""
+    real = fixture("debugging-nans")
+    claim = CLAIMS["debug-nans-names-primitive"]
+    assert claim.evaluate(real).status == "holds"
+    assert claim.evaluate(with_values(real, "nans", "sqrt", named="")).status == "fails"
+    no_nan = with_values(real, "nans", "sqrt", nan_without_flag=False)
+    assert claim.evaluate(no_nan).status == "fails"
+    other_error = with_values(real, "nans", "log", error="")
+    assert claim.evaluate(other_error).status == "fails"
+
+
+def test_checkify_index_claim_needs_the_silent_clamp_and_both_errors() -> None:
+    real = fixture("debugging-index")
+    claim = CLAIMS["checkify-catches-clamped-index"]
+    assert claim.evaluate(real).status == "holds"
+    assert claim.evaluate(with_values(real, "index", "jit", clamped=False)).status == "fails"
+    assert claim.evaluate(with_values(real, "index", "checkify-jit", error="")).status == "fails"
+    unnamed = with_values(real, "index", "checkify-vmap", error="out-of-bounds indexing")
+    assert claim.evaluate(unnamed).status == "fails"
+
+
+def test_prints_claim_counts_every_call_and_every_example() -> None:
+    """jax.debug.print once in three calls, or once a call under vmap rather than once an
+    example, each fail the sentence."""
+    real = fixture("debugging-prints")
+    claim = CLAIMS["print-once-debug-print-every-call"]
+    assert claim.evaluate(real).status == "holds"
+    assert claim.evaluate(with_values(real, "prints", "jit", debug_lines=1)).status == "fails"
+    assert claim.evaluate(with_values(real, "prints", "vmap", debug_lines=3)).status == "fails"

@@ -38,6 +38,7 @@ from jaxguide.practice import (
     check_noisy_batch,
     check_per_example_grads,
     check_rnn,
+    check_safe_norm,
     check_sgd_update,
     check_smooth,
     check_soft_nearest_batch,
@@ -1761,6 +1762,74 @@ WRONG += [
         check_noisy_batch,
         noisy_first_from_step_key,
         "drawn from the step's key itself",
+    ),
+]
+
+
+# --- safe_norm: a finite gradient at zero ----------------------------------------------------
+
+
+def _sq(x):
+    return jnp.sum(x * x)
+
+
+def norm_double_where(x):
+    s = _sq(x)
+    return jnp.where(s > 0, jnp.sqrt(jnp.where(s > 0, s, 1.0)), 0.0)
+
+
+def norm_custom_jvp(x):  # the other right answer: a derivative rule of its own
+    @jax.custom_jvp
+    def norm(v):
+        return jnp.sqrt(_sq(v))
+
+    @norm.defjvp
+    def norm_jvp(primals, tangents):
+        (v,), (t,) = primals, tangents
+        n = norm(v)
+        return n, jnp.where(n > 0, jnp.dot(v, t) / jnp.where(n > 0, n, 1.0), 0.0)
+
+    return norm(x)
+
+
+RIGHT += [
+    ("safe-norm-double-where", check_safe_norm, norm_double_where),
+    ("safe-norm-custom-jvp", check_safe_norm, norm_custom_jvp),
+]
+WRONG += [
+    case("the plain norm", check_safe_norm, lambda x: jnp.sqrt(_sq(x)), "gradient at zero is NaN"),
+    case(
+        "the plain norm",
+        check_safe_norm,
+        jnp.linalg.norm,
+        "sqrt's derivative at 0 is infinite",
+        variant="jnp.linalg.norm",
+    ),
+    case(
+        "one where",
+        check_safe_norm,
+        lambda x: jnp.where(_sq(x) > 0, jnp.sqrt(_sq(x)), 0.0),
+        "grad differentiates both branches",
+    ),
+    case("eps added", check_safe_norm, lambda x: jnp.sqrt(_sq(x) + 1e-8), "eps = 1e-08"),
+    case(
+        "s clipped",
+        check_safe_norm,
+        lambda x: jnp.sqrt(jnp.maximum(_sq(x), 1e-6)),
+        "jnp.sqrt(jnp.maximum(s, eps))",
+    ),
+    case("the squared norm", check_safe_norm, _sq, "the square root left out"),
+    case(
+        "stop_gradient",
+        check_safe_norm,
+        lambda x: jax.lax.stop_gradient(norm_double_where(x)),
+        "the gradient is zero everywhere",
+    ),
+    case(
+        "a value at zero shifted",
+        check_safe_norm,
+        lambda x: jnp.sqrt(_sq(x) + 1e-12),
+        "the value at zero is 1e-06",
     ),
 ]
 

@@ -8,6 +8,7 @@ from jaxguide.claims import (
     _autodiff,
     _compilation,
     _control_flow,
+    _debugging,
     _memory,
     _meshes,
     _microbatch,
@@ -50,6 +51,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_control_flow.CLAIMS,
         *_pytrees.CLAIMS,
         *_random.CLAIMS,
+        *_debugging.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

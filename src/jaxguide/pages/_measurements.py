@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jaxguide.claims._control_flow import SCAN_LENGTHS, UNROLL_FACTORS
+from jaxguide.claims._debugging import NAN_PRIMITIVES
 from jaxguide.claims._pytrees import LEAF_COUNTS
 from jaxguide.results import benchmark_variants
 
@@ -121,6 +122,25 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
         declare("random-sharded", 1, "transforms/random", "draw/one-device", "draw/sharded"),
         declare("random-split", 1, "transforms/random", "split/at-once", "split/successive"),
         declare("random-sampling", 1, "transforms/random", "sample/op-by-op", "sample/jit"),
+        declare(
+            "debugging-nans", 1, "transforms/debugging", *(f"nans/{p}" for p in NAN_PRIMITIVES)
+        ),
+        declare(
+            "debugging-index",
+            1,
+            "transforms/debugging",
+            "index/jit",
+            "index/checkify-jit",
+            "index/checkify-vmap",
+        ),
+        declare("debugging-prints", 1, "transforms/debugging", "prints/jit", "prints/vmap"),
+        declare(
+            "debugging-cost",
+            1,
+            "transforms/debugging",
+            "checkify/unchecked",
+            "checkify/checkified",
+        ),
     )
 )
 """Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""

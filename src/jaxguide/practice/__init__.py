@@ -34,6 +34,7 @@ from jaxguide.practice._newton import NEWTON_STEPS, check_newton_sqrt
 from jaxguide.practice._per_example import check_per_example_grads
 from jaxguide.practice._pytree import check_sgd_update, init_layers, mlp_loss
 from jaxguide.practice._report import DEADLINE_S, Report, mistakes_table, recognised_mistakes
+from jaxguide.practice._safe_norm import check_safe_norm
 from jaxguide.practice._scan import check_batched_rnn, check_rnn
 from jaxguide.practice._static import check_smooth
 from jaxguide.practice._train_step import check_train_step
@@ -53,6 +54,7 @@ __all__ = [
     "check_noisy_batch",
     "check_per_example_grads",
     "check_rnn",
+    "check_safe_norm",
     "check_sgd_update",
     "check_smooth",
     "check_soft_nearest_batch",
