@@ -11,6 +11,7 @@ from jaxguide.claims import (
     _memory,
     _meshes,
     _microbatch,
+    _numbers,
     _parallel,
     _profiling,
     _pytrees,
@@ -50,6 +51,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_control_flow.CLAIMS,
         *_pytrees.CLAIMS,
         *_random.CLAIMS,
+        *_numbers.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

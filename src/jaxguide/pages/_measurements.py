@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jaxguide.claims._control_flow import SCAN_LENGTHS, UNROLL_FACTORS
+from jaxguide.claims._numbers import PRECISIONS, PROMOTED
 from jaxguide.claims._pytrees import LEAF_COUNTS
 from jaxguide.results import benchmark_variants
 
@@ -121,6 +122,26 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
         declare("random-sharded", 1, "transforms/random", "draw/one-device", "draw/sharded"),
         declare("random-split", 1, "transforms/random", "split/at-once", "split/successive"),
         declare("random-sampling", 1, "transforms/random", "sample/op-by-op", "sample/jit"),
+        declare(
+            "numbers-promotion",
+            1,
+            "transforms/numbers",
+            *(f"promote/{d}" for d in PROMOTED),
+        ),
+        declare("numbers-x64", 1, "transforms/numbers", "request/default", "request/x64"),
+        declare(
+            "numbers-matmul",
+            1,
+            "transforms/numbers",
+            *(f"matmul/{p}" for p in PRECISIONS),
+            "matmul/bfloat16-inputs",
+        ),
+        declare(
+            "numbers-cost",
+            1,
+            "transforms/numbers",
+            *(f"dtype/{what}-{d}" for what in ("matmul", "chain") for d in ("float32", "float64")),
+        ),
     )
 )
 """Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""
