@@ -8,7 +8,9 @@ the result's dtype with a NumPy ``float32`` (or ``int32``) scalar. ``numbers-x64
 dtype each of :data:`REQUESTS` gives, with ``jax_enable_x64`` off (``default``) and on
 (``x64``). ``numbers-matmul`` runs one float32 matmul at each precision setting, recording a
 digest of its output's bytes and its relative error against a NumPy float64 product, and times
-them; ``numbers-cost`` times a matmul and an element-wise chain in float32 and in float64.
+them (``batch`` is the matrices' side); ``numbers-matmul-f64`` and ``numbers-chain-f64`` time
+a matmul and an element-wise chain in float32 and in float64, each pair interleaved (``batch``
+is the matrices' side, and the chain's length).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def float64_needs_x64(results: Results) -> Evidence:
 def precision_changes_nothing(results: Results) -> Evidence:
     """The four settings' outputs have the same bytes."""
     values = {p: results.record("matmul", p).values for p in PRECISIONS}
-    size = int(results.record("matmul", "default").params.get("size", 0))
+    size = int(results.record("matmul", "default").params.get("batch", 0))
     if size != MATMUL_SIZE:
         raise NotMeasured(f"the matmul was {size} × {size}, not {MATMUL_SIZE} × {MATMUL_SIZE}")
     digests = {str(v["digest"]) for v in values.values()}
@@ -112,16 +114,16 @@ def precision_changes_nothing(results: Results) -> Evidence:
 
 def _f64_pair(results: Results, what: str) -> dict[str, Pair]:
     """The float64 and float32 timings of ``what``, once both ran in the dtype they name, at
-    the size the sentence names."""
+    the size the sentence names (the records' ``batch``)."""
     size = {"matmul": MATMUL_SIZE, "chain": CHAIN_SIZE}[what]
     for dtype in ("float32", "float64"):
-        record = results.record("dtype", f"{what}-{dtype}")
+        record = results.record(what, dtype)
         found = str(record.values["dtype"])
         if found != dtype:
-            raise NotMeasured(f"dtype/{what}-{dtype} computed in {found}")
-        if record.params.get(what) != size:
-            raise NotMeasured(f"dtype/{what}-{dtype} ran at {record.params.get(what)}, not {size}")
-    return timing_pair(results, "dtype", f"{what}-float64", f"{what}-float32")
+            raise NotMeasured(f"{what}/{dtype} computed in {found}")
+        if record.params.get("batch") != size:
+            raise NotMeasured(f"{what}/{dtype} ran at {record.params.get('batch')}, not {size}")
+    return timing_pair(results, what, "float64", "float32")
 
 
 CLAIMS = (
@@ -167,10 +169,10 @@ CLAIMS = (
     MeasuredClaim(
         id="float32-matmul-faster",
         statement="On a CPU, a 512 × 512 matmul is faster in float32 than in float64.",
-        suite="numbers-cost",
+        suite="numbers-matmul-f64",
         falsified_by="On a CPU, the jitted 512 × 512 float32 matmul takes at least 1/1.3 of "
         "the time of the same matmul in float64.",
-        reads=benchmark_variants("dtype/matmul-float32", "dtype/matmul-float64"),
+        reads=benchmark_variants("matmul/float32", "matmul/float64"),
         predicate=lambda r: _f64_pair(r, "matmul"),
         ratio_of=("the float64 matmul", "the float32 matmul"),
         # A float32 vector register holds twice as many numbers as a float64 one, and the
@@ -183,10 +185,10 @@ CLAIMS = (
         id="float32-chain-faster",
         statement="On a CPU, an element-wise chain (tanh, exp, sin and products) over 2**20 "
         "entries is faster in float32 than in float64.",
-        suite="numbers-cost",
+        suite="numbers-chain-f64",
         falsified_by="On a CPU, the jitted chain over 2**20 float32 entries takes at least "
         "1/1.3 of the time of the same chain in float64.",
-        reads=benchmark_variants("dtype/chain-float32", "dtype/chain-float64"),
+        reads=benchmark_variants("chain/float32", "chain/float64"),
         predicate=lambda r: _f64_pair(r, "chain"),
         ratio_of=("the float64 chain", "the float32 chain"),
         # Half the bytes to read and write, twice the numbers per vector instruction, and
