@@ -822,7 +822,9 @@ def test_a_measured_claim_must_name_the_sides_of_its_ratio() -> None:
         bad.sides("at batch 10")
 
 
-@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float32", "int8", "uint8", "int16", "int32"])
+@pytest.mark.parametrize(
+    "dtype", ["bfloat16", "float16", "float32", "int8", "uint8", "int16", "int32"]
+)
 @pytest.mark.parametrize("way", ["python_eager", "python_jit", "python_argument", "numpy_scalar"])
 def test_promotion_claim_fails_on_any_dtype_and_any_way_that_departs(dtype: str, way: str) -> None:
     """The sentence names seven dtypes and four ways: each one is read."""
@@ -838,7 +840,9 @@ def test_promotion_claim_is_not_measured_without_one_of_its_dtypes() -> None:
 
 @pytest.mark.parametrize("request_", ["zeros", "asarray", "astype_jit", "array", "arange"])
 @pytest.mark.parametrize(("variant", "found"), [("default", "float64"), ("x64", "float32")])
-def test_x64_claim_fails_on_each_request_either_way(request_: str, variant: str, found: str) -> None:
+def test_x64_claim_fails_on_each_request_either_way(
+    request_: str, variant: str, found: str
+) -> None:
     changed = with_values(fixture("numbers-x64"), "request", variant, **{request_: found})
     assert CLAIMS["float64-needs-x64"].evaluate(changed).status == "fails"
 

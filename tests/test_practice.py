@@ -1845,6 +1845,7 @@ WRONG += [
     ),
 ]
 
+
 @pytest.mark.parametrize(("name", "check", "fn"), RIGHT, ids=[r[0] for r in RIGHT])
 def test_the_checker_accepts_a_right_answer(name: str, check: Fn, fn: Fn) -> None:
     report = check(fn)

@@ -102,7 +102,9 @@ def precision_changes_nothing(results: Results) -> Evidence:
         raise NotMeasured(f"the matmul was {size} × {size}, not {MATMUL_SIZE} × {MATMUL_SIZE}")
     digests = {str(v["digest"]) for v in values.values()}
     errors = {p: float(v["relative_error"]) for p, v in values.items()}
-    counted({"relative error": min(errors.values())}, "matmul")  # a product that is exact is no test
+    counted(
+        {"relative error": min(errors.values())}, "matmul"
+    )  # a product that is exact is no test
     shown = ", ".join(f"{p} {e:.2g}" for p, e in errors.items())
     return Evidence(
         holds=len(digests) == 1,
