@@ -386,6 +386,26 @@ PERTURBATIONS: dict[str, tuple[Perturb, Perturb]] = {
         lambda r: set_ratio(r, "checkify", "checkified", "unchecked", 3.0),
         lambda r: set_ratio(r, "checkify", "checkified", "unchecked", 1.1),
     ),
+    "python-scalar-keeps-dtype": (
+        _same,  # a Python float widened a float16 array under jit
+        lambda r: with_values(r, "promote", "float16", python_argument="float32"),
+    ),
+    "float64-needs-x64": (
+        _same,  # a float64 NumPy array kept its 64 bits without the flag
+        lambda r: with_values(r, "request", "default", asarray="float64"),
+    ),
+    "matmul-precision-no-effect-on-cpu": (
+        _same,  # 'bfloat16' rounded the inputs, as a GPU or TPU does
+        lambda r: with_values(r, "matmul", "bfloat16", digest="0" * 64, relative_error=2e-3),
+    ),
+    "float32-matmul-faster": (
+        lambda r: set_ratio(r, "matmul", "float64", "float32", 2.0),
+        lambda r: set_ratio(r, "matmul", "float64", "float32", 1.0),
+    ),
+    "float32-chain-faster": (
+        lambda r: set_ratio(r, "chain", "float64", "float32", 2.0),
+        lambda r: set_ratio(r, "chain", "float64", "float32", 1.0),
+    ),
 }
 
 
@@ -642,6 +662,7 @@ COUNT_CLAIMS = (
     "one-key-same-draws",
     "sharded-draw-matches-one-device",
     "print-once-debug-print-every-call",
+    "matmul-precision-no-effect-on-cpu",
 )
 
 
@@ -849,3 +870,60 @@ def test_prints_claim_counts_every_call_and_every_example() -> None:
     assert claim.evaluate(real).status == "holds"
     assert claim.evaluate(with_values(real, "prints", "jit", debug_lines=1)).status == "fails"
     assert claim.evaluate(with_values(real, "prints", "vmap", debug_lines=3)).status == "fails"
+
+
+@pytest.mark.parametrize(
+    "dtype", ["bfloat16", "float16", "float32", "int8", "uint8", "int16", "int32"]
+)
+@pytest.mark.parametrize("way", ["python_eager", "python_jit", "python_argument", "numpy_scalar"])
+def test_promotion_claim_fails_on_any_dtype_and_any_way_that_departs(dtype: str, way: str) -> None:
+    """The sentence names seven dtypes and four ways: each one is read."""
+    departed = "int64" if way != "numpy_scalar" else "float64"
+    changed = with_values(fixture("numbers-promotion"), "promote", dtype, **{way: departed})
+    assert CLAIMS["python-scalar-keeps-dtype"].evaluate(changed).status == "fails"
+
+
+def test_promotion_claim_is_not_measured_without_one_of_its_dtypes() -> None:
+    missing = without(fixture("numbers-promotion"), "promote", "uint8")
+    assert CLAIMS["python-scalar-keeps-dtype"].evaluate(missing).status == "not-measured"
+
+
+@pytest.mark.parametrize("request_", ["zeros", "asarray", "astype_jit", "array", "arange"])
+@pytest.mark.parametrize(("variant", "found"), [("default", "float64"), ("x64", "float32")])
+def test_x64_claim_fails_on_each_request_either_way(
+    request_: str, variant: str, found: str
+) -> None:
+    changed = with_values(fixture("numbers-x64"), "request", variant, **{request_: found})
+    assert CLAIMS["float64-needs-x64"].evaluate(changed).status == "fails"
+
+
+def test_x64_claim_is_not_measured_when_the_flag_was_not_as_named() -> None:
+    changed = with_values(fixture("numbers-x64"), "request", "x64", x64=False)
+    assert CLAIMS["float64-needs-x64"].evaluate(changed).status == "not-measured"
+
+
+def test_precision_claim_is_meant_for_cpus_and_reads_every_setting() -> None:
+    real = fixture("numbers-matmul")
+    claim = CLAIMS["matmul-precision-no-effect-on-cpu"]
+    assert claim.backends == ("cpu",)
+    for setting in ("default", "tensorfloat32", "float32"):
+        changed = with_values(real, "matmul", setting, digest="1" * 64)
+        assert claim.evaluate(changed).status == "fails"
+    env = real.environment.model_copy(update={"backend": "gpu"})
+    on_gpu = real.model_copy(update={"environment": env})
+    assert claim.evaluate(on_gpu).status == "not-applicable"
+
+
+@pytest.mark.parametrize("what", ["matmul", "chain"])
+def test_f64_timing_claims_need_both_dtypes_and_the_named_size(what: str) -> None:
+    real = fixture(f"numbers-{what}-f64")
+    claim = CLAIMS[f"float32-{what}-faster"]
+    assert claim.evaluate(real).status != "not-measured"
+    truncated = with_values(real, what, "float64", dtype="float32")
+    assert claim.evaluate(truncated).status == "not-measured"
+
+    def resized(record: Record) -> Record:
+        return record.model_copy(update={"params": {**record.params, "batch": 10}})
+
+    smaller = real.model_copy(update={"records": tuple(resized(r) for r in real.records)})
+    assert claim.evaluate(smaller).status == "not-measured"

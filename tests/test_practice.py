@@ -34,6 +34,7 @@ from jaxguide.practice import (
     check_data_parallel_step,
     check_ensemble_predict,
     check_hvp,
+    check_logsumexp,
     check_newton_sqrt,
     check_noisy_batch,
     check_per_example_grads,
@@ -1830,6 +1831,86 @@ WRONG += [
         check_safe_norm,
         lambda x: jnp.sqrt(_sq(x) + 1e-12),
         "the value at zero is 1e-06",
+    ),
+]
+
+
+# --- logsumexp: accurate on 16-bit floats, in their dtype ------------------------------------
+
+
+def lse_float32(x):
+    wide = x.astype(jnp.float32)
+    m = jnp.max(wide, axis=-1, keepdims=True)
+    return (m[:, 0] + jnp.log(jnp.sum(jnp.exp(wide - m), axis=-1))).astype(x.dtype)
+
+
+def lse_in_dtype(x):  # the max subtracted, everything in x's dtype (jnp.sum sums in float32)
+    m = jnp.max(x, axis=-1)
+    return m + jnp.log(jnp.sum(jnp.exp(x - m[:, None]), axis=-1))
+
+
+def lse_naive(x):
+    return jnp.log(jnp.exp(x).sum(axis=-1))
+
+
+def lse_naive_float32(x):
+    return jnp.log(jnp.exp(x.astype(jnp.float32)).sum(axis=-1)).astype(x.dtype)
+
+
+def lse_global_max(x):
+    wide = x.astype(jnp.float32)
+    m = wide.max()
+    return (m + jnp.log(jnp.exp(wide - m).sum(axis=-1))).astype(x.dtype)
+
+
+def lse_max_dropped(x):
+    wide = x.astype(jnp.float32)
+    return jnp.log(jnp.exp(wide - wide.max(axis=-1, keepdims=True)).sum(axis=-1)).astype(x.dtype)
+
+
+def lse_loop_sum(x):  # a fori_loop adding one column at a time, in x's dtype
+    wide = x.astype(jnp.float32)
+    m = wide.max(axis=-1, keepdims=True)
+    terms = jnp.exp(wide - m).astype(x.dtype)
+    total = lax.fori_loop(
+        0, x.shape[1], lambda i, acc: acc + terms[:, i], jnp.zeros(x.shape[0], x.dtype)
+    )
+    return (m[:, 0] + jnp.log(total.astype(jnp.float32))).astype(x.dtype)
+
+
+def lse_promoted(x):
+    wide = x.astype(jnp.float32)
+    m = wide.max(axis=-1, keepdims=True)
+    return m[:, 0] + jnp.log(jnp.exp(wide - m).sum(axis=-1))
+
+
+RIGHT += [
+    ("lse-float32", check_logsumexp, lse_float32),
+    ("lse-in-dtype", check_logsumexp, lse_in_dtype),
+    ("lse-jax-nn", check_logsumexp, lambda x: jax.nn.logsumexp(x, axis=-1)),
+]
+WRONG += [
+    case("exp overflowed", check_logsumexp, lse_naive, "computed in the input's dtype"),
+    case(
+        "the max not subtracted",
+        check_logsumexp,
+        lse_naive_float32,
+        "computed in float32",
+        absent=("computed in the input's dtype",),
+    ),
+    case("the max of the whole batch", check_logsumexp, lse_global_max, "of the whole batch"),
+    case("the max not added back", check_logsumexp, lse_max_dropped, "without m added back"),
+    case(
+        "summed one term at a time in 16 bits",
+        check_logsumexp,
+        lse_loop_sum,
+        "summed one at a time in the input's dtype",
+    ),
+    case(
+        "the result promoted",
+        check_logsumexp,
+        lse_promoted,
+        "came back as float32 for a float16 input",
     ),
 ]
 

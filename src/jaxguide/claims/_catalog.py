@@ -12,6 +12,7 @@ from jaxguide.claims import (
     _memory,
     _meshes,
     _microbatch,
+    _numbers,
     _parallel,
     _profiling,
     _pytrees,
@@ -52,6 +53,7 @@ CLAIMS: dict[str, Claim] = _by_id(
         *_pytrees.CLAIMS,
         *_random.CLAIMS,
         *_debugging.CLAIMS,
+        *_numbers.CLAIMS,
     )
 )
 """Every claim on the site, by id, in the order the claims report lists them."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from jaxguide.claims._control_flow import SCAN_LENGTHS, UNROLL_FACTORS
 from jaxguide.claims._debugging import NAN_PRIMITIVES
+from jaxguide.claims._numbers import PRECISIONS, PROMOTED
 from jaxguide.claims._pytrees import LEAF_COUNTS
 from jaxguide.results import benchmark_variants
 
@@ -141,6 +142,22 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
             "checkify/unchecked",
             "checkify/checkified",
         ),
+        declare(
+            "numbers-promotion",
+            1,
+            "transforms/numbers",
+            *(f"promote/{d}" for d in PROMOTED),
+        ),
+        declare("numbers-x64", 1, "transforms/numbers", "request/default", "request/x64"),
+        declare(
+            "numbers-matmul",
+            1,
+            "transforms/numbers",
+            *(f"matmul/{p}" for p in PRECISIONS),
+            "matmul/bfloat16-inputs",
+        ),
+        declare("numbers-matmul-f64", 1, "transforms/numbers", "matmul/float32", "matmul/float64"),
+        declare("numbers-chain-f64", 1, "transforms/numbers", "chain/float32", "chain/float64"),
     )
 )
 """Every page measurement, by name: a claim's ``suite`` names one of these or a suite."""

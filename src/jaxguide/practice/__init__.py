@@ -17,6 +17,7 @@ from jaxguide.practice._data_parallel import check_data_parallel_step
 from jaxguide.practice._ensemble import check_ensemble_predict
 from jaxguide.practice._hvp import check_hvp
 from jaxguide.practice._keys import NOISE, check_noisy_batch
+from jaxguide.practice._logsumexp import check_logsumexp
 from jaxguide.practice._models import (
     batch_loss,
     classify_loss,
@@ -50,6 +51,7 @@ __all__ = [
     "check_data_parallel_step",
     "check_ensemble_predict",
     "check_hvp",
+    "check_logsumexp",
     "check_newton_sqrt",
     "check_noisy_batch",
     "check_per_example_grads",

@@ -570,13 +570,14 @@ def identify(
 
 def _distance(got: Any, out: Any) -> float:
     try:
-        return max(
-            (
-                float(np.max(np.abs(np.asarray(g, np.float64) - np.asarray(o, np.float64))))
-                for g, o in zip(jax.tree.leaves(got), jax.tree.leaves(out), strict=True)
-                if np.size(g)
-            ),
-            default=0.0,
-        )
+        with np.errstate(invalid="ignore"):  # inf - inf, where both overflowed: NaN
+            return max(
+                (
+                    float(np.max(np.abs(np.asarray(g, np.float64) - np.asarray(o, np.float64))))
+                    for g, o in zip(jax.tree.leaves(got), jax.tree.leaves(out), strict=True)
+                    if np.size(g)
+                ),
+                default=0.0,
+            )
     except (TypeError, ValueError):
         return float("inf")
