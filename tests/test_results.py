@@ -72,7 +72,10 @@ def test_spread_is_relative(results: Results) -> None:
         ('{"schema": "jaxguide-results/0", "suite": "x"}', "is not one this version reads"),
         ('{"schema": "jaxguide-results/3", "suite": "x"}', "a newer jaxguide wrote it: upgrade"),
         ('{"schema": "results/2", "suite": "x"}', "reads jaxguide-results/1 and .* measure again"),
-        ('{"schema": "jaxguide-results/1", "suite": "x"}', "not a jaxguide-results/1 file .*first: suite_version"),
+        (
+            '{"schema": "jaxguide-results/1", "suite": "x"}',
+            "not a jaxguide-results/1 file .*first: suite_version",
+        ),
         ('{"schema": "jaxguide-results/2", "suite": "x"', "not a jaxguide-results/2 file"),
         ("", "not a jaxguide-results/2 file"),
         ('{"schema": "jaxguide-results/2", "suite": 3}', "first: suite"),
