@@ -1880,6 +1880,15 @@ WRONG += [
 ]
 
 
+def test_safe_norm_names_the_nan_with_jax_debug_nans_on() -> None:
+    """A reader fresh from the debugging page may have the flag on: the check still names the
+    mistake, rather than reporting the flag's FloatingPointError."""
+    with jax.debug_nans(True):
+        report = check_safe_norm(lambda x: jnp.sqrt(_sq(x)))
+        assert jax.config.jax_debug_nans  # the reader's setting, left as it was
+    assert "the plain norm: the values are right" in report.message, report.message
+
+
 def test_safe_norm_names_the_point_where_a_value_differs() -> None:
     """An answer no named mistake explains is told where it differs by the point's x."""
 

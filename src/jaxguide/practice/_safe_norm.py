@@ -40,7 +40,10 @@ def _sum_sq(x: jax.Array) -> jax.Array:
 
 
 def _values_and_grads(fn: Callable[[jax.Array], jax.Array], points: Any) -> tuple[Any, Any]:
-    pairs = [jax.jit(jax.value_and_grad(fn))(jnp.asarray(p)) for p in points]
+    # The NaN at zero is what the check reads and names; with jax_debug_nans on (as a reader
+    # fresh from the debugging page may have it), it would be a FloatingPointError instead.
+    with jax.debug_nans(False):
+        pairs = [jax.jit(jax.value_and_grad(fn))(jnp.asarray(p)) for p in points]
     return np.stack([np.asarray(v) for v, _ in pairs]), np.stack([np.asarray(g) for _, g in pairs])
 
 
