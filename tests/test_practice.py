@@ -1792,6 +1792,20 @@ def norm_custom_jvp(x):  # the other right answer: a derivative rule of its own
     return norm(x)
 
 
+def norm_custom_jvp_unguarded(x):  # the rule divides by the norm, 0 at zero: NaN
+    @jax.custom_jvp
+    def norm(v):
+        return jnp.sqrt(_sq(v))
+
+    @norm.defjvp
+    def norm_jvp(primals, tangents):
+        (v,), (t,) = primals, tangents
+        n = norm(v)
+        return n, jnp.dot(v, t) / n
+
+    return norm(x)
+
+
 RIGHT += [
     ("safe-norm-double-where", check_safe_norm, norm_double_where),
     ("safe-norm-custom-jvp", check_safe_norm, norm_custom_jvp),
@@ -1837,6 +1851,13 @@ WRONG += [
         lambda x: jnp.nan_to_num(jnp.sqrt(_sq(x))),
         "nan_to_num on the value does not reach it",
         absent=("jnp.where selects",),
+    ),
+    case(
+        "a derivative rule of your own that divides by the norm",
+        check_safe_norm,
+        norm_custom_jvp_unguarded,
+        "x / norm(x) is 0 / 0 there",
+        absent=("chain rule multiplies",),
     ),
     case(
         "a clip after the square root",

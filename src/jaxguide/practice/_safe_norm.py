@@ -161,6 +161,7 @@ NAN_AT_ZERO = (
     "the plain norm",
     "nan_to_num on the value",
     "a clip after the square root",
+    "a derivative rule of your own that divides by the norm",
     "one where",
 )
 
@@ -186,6 +187,13 @@ def _nan_at_zero(fn: Callable[[jax.Array], jax.Array], got: tuple[Any, Any]) -> 
             "the NaN is made when grad multiplies sqrt's infinite derivative at 0 by the zero "
             "derivative of sum(x * x), and nan_to_num on the value does not reach it — keep "
             f"the NaN from being made: {double_where}"
+        )
+    if "custom_jvp_call" in jaxpr or "custom_vjp_call" in jaxpr:
+        raise Mistake(
+            "a derivative rule of your own that divides by the norm: the values are right, "
+            f"but the gradient your custom_jvp or custom_vjp rule gives at zero is NaN "
+            f"{at_zero}: x / norm(x) is 0 / 0 there — guard the division in the rule: "
+            "jnp.where(n > 0, x / jnp.where(n > 0, n, 1.0), 0.0), with n the norm"
         )
     if "sqrt" in jaxpr and re.search(r"\bmax\b", jaxpr.split("sqrt", 1)[1]):
         raise Mistake(
