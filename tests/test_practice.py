@@ -1793,6 +1793,20 @@ def norm_custom_jvp(x):  # the other right answer: a derivative rule of its own
     return norm(x)
 
 
+def norm_custom_jvp_unguarded(x):  # the rule divides by the norm, 0 at zero: NaN
+    @jax.custom_jvp
+    def norm(v):
+        return jnp.sqrt(_sq(v))
+
+    @norm.defjvp
+    def norm_jvp(primals, tangents):
+        (v,), (t,) = primals, tangents
+        n = norm(v)
+        return n, jnp.dot(v, t) / n
+
+    return norm(x)
+
+
 RIGHT += [
     ("safe-norm-double-where", check_safe_norm, norm_double_where),
     ("safe-norm-custom-jvp", check_safe_norm, norm_custom_jvp),
@@ -1831,6 +1845,59 @@ WRONG += [
         check_safe_norm,
         lambda x: jnp.sqrt(_sq(x) + 1e-12),
         "the value at zero is 1e-06",
+    ),
+    case(
+        "nan_to_num on the value",
+        check_safe_norm,
+        lambda x: jnp.nan_to_num(jnp.sqrt(_sq(x))),
+        "nan_to_num on the value does not reach it",
+        absent=("jnp.where selects",),
+    ),
+    case(
+        "a derivative rule of your own that divides by the norm",
+        check_safe_norm,
+        norm_custom_jvp_unguarded,
+        "x / norm(x) is 0 / 0 there",
+        absent=("chain rule multiplies",),
+    ),
+    case(
+        "a clip after the square root",
+        check_safe_norm,
+        lambda x: jnp.maximum(jnp.sqrt(_sq(x)), 1e-6),
+        "jnp.maximum(norm, eps) still differentiates sqrt at 0",
+    ),
+    case(
+        "one where",
+        check_safe_norm,
+        lambda x: jnp.where(_sq(x) >= 0, jnp.sqrt(jnp.where(_sq(x) >= 0, _sq(x), 1.0)), 0.0),
+        "not s >= 0",
+        variant="a condition true at zero",
+    ),
+    case(
+        "eps added, then its root subtracted",
+        check_safe_norm,
+        lambda x: jnp.sqrt(_sq(x) + 1e-6) - 1e-3,
+        "eps = 1e-06, read from your value 0.000118",
+    ),
+    case(
+        "a threshold in the condition",
+        check_safe_norm,
+        lambda x: jnp.where(_sq(x) > 1e-6, jnp.sqrt(jnp.where(_sq(x) > 1e-6, _sq(x), 1.0)), 0.0),
+        "sends x = [0.0003, -0.0004, 0], whose norm is 0.0005, to the zero branch",
+    ),
+    case(
+        "not one number",
+        check_safe_norm,
+        lambda x: jnp.where(x != 0, jnp.sqrt(norm_double_where(x) ** 2), 0.0),
+        "put the condition on s = jnp.sum(x * x)",
+    ),
+    case(
+        "not one number",
+        check_safe_norm,
+        lambda x: (norm_double_where(x), x),
+        "the check takes the gradient itself",
+        variant="a (value, gradient) pair",
+        absent=("a condition on x",),
     ),
 ]
 
@@ -1913,6 +1980,41 @@ WRONG += [
         "came back as float32 for a float16 input",
     ),
 ]
+
+
+def test_safe_norm_names_the_nan_with_jax_debug_nans_on() -> None:
+    """A reader fresh from the debugging page may have the flag on: the check still names the
+    mistake, rather than reporting the flag's FloatingPointError."""
+    with jax.debug_nans(True):
+        report = check_safe_norm(lambda x: jnp.sqrt(_sq(x)))
+        assert jax.config.jax_debug_nans  # the reader's setting, left as it was
+    assert "the plain norm: the values are right" in report.message, report.message
+
+
+def test_safe_norm_names_the_point_where_a_value_differs() -> None:
+    """An answer no named mistake explains is told where it differs by the point's x."""
+
+    def safe_each_element(x):  # each element made safe, not the sum: wrong near zero
+        xs = jnp.where(x == 0, 1.0, x)
+        return jnp.where(jnp.all(x == 0), 0.0, jnp.sqrt(jnp.sum(xs * xs)))
+
+    report = check_safe_norm(safe_each_element)
+    assert not report.passed
+    assert "at x = [0.0003, -0.0004, 0], your value is 1; the norm's is 0.0005" in repr(report)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: jnp.where(_sq(x) > 0, jnp.sqrt(jnp.where(_sq(x) > 0, _sq(x), 1e-12)), 0.0),
+        lambda x: jax.lax.cond(_sq(x) > 0, jnp.sqrt, lambda s: 0.0 * s, _sq(x)),
+        lambda x: jnp.sqrt(jnp.where(_sq(x) > 0, _sq(x), jax.lax.stop_gradient(_sq(x)))),
+    ],
+    ids=["tiny-safe-value", "lax-cond", "stop-gradient-in-the-untaken-branch"],
+)
+def test_safe_norm_accepts_other_right_answers(fn: Fn) -> None:
+    report = check_safe_norm(fn)
+    assert report.passed, report
 
 
 @pytest.mark.parametrize(("name", "check", "fn"), RIGHT, ids=[r[0] for r in RIGHT])
