@@ -120,7 +120,8 @@ def precision_changes_nothing(results: Results) -> Evidence:
     return Evidence(
         holds=len(digests) == 1,
         figure=f"{'the same bits' if len(digests) == 1 else f'{len(digests)} different outputs'} "
-        f"at the {len(PRECISIONS)} settings; relative error against float64: {shown}",
+        f"at the {len(PRECISIONS)} settings (lowered as "
+        f"{', '.join(LOWERED[p] for p in PRECISIONS)}); relative error against float64: {shown}",
         values={f"{p}.relative_error": e for p, e in errors.items()},
     )
 
