@@ -914,6 +914,20 @@ def test_precision_claim_is_meant_for_cpus_and_reads_every_setting() -> None:
     assert claim.evaluate(on_gpu).status == "not-applicable"
 
 
+@pytest.mark.parametrize("setting", ["default", "bfloat16", "tensorfloat32", "float32"])
+def test_precision_claim_is_not_measured_when_a_setting_never_reached_the_program(
+    setting: str,
+) -> None:
+    """Four equal digests from one program compiled four times would test nothing: each
+    setting's lowered dot must carry its own precision (``DEFAULT``, ``HIGH``, ``HIGHEST``)."""
+    claim = CLAIMS["matmul-precision-no-effect-on-cpu"]
+    real = fixture("numbers-matmul")
+    assert claim.evaluate(real).status == "holds"
+    other = "HIGHEST" if setting != "float32" else "DEFAULT"
+    changed = with_values(real, "matmul", setting, precision=other)
+    assert claim.evaluate(changed).status == "not-measured"
+
+
 @pytest.mark.parametrize("what", ["matmul", "chain"])
 def test_f64_timing_claims_need_both_dtypes_and_the_named_size(what: str) -> None:
     real = fixture(f"numbers-{what}-f64")

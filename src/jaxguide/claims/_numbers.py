@@ -7,7 +7,8 @@ op, inside a jitted function, and passed to a jitted function as an argument; ``
 the result's dtype with a NumPy ``float32`` (or ``int32``) scalar. ``numbers-x64`` records the
 dtype each of :data:`REQUESTS` gives, with ``jax_enable_x64`` off (``default``) and on
 (``x64``). ``numbers-matmul`` runs one float32 matmul at each precision setting, recording a
-digest of its output's bytes and its relative error against a NumPy float64 product, and times
+digest of its output's bytes, its relative error against a NumPy float64 product and the
+``precision`` its lowered program carries (``DEFAULT``, ``HIGH`` or ``HIGHEST``), and times
 them (``batch`` is the matrices' side); ``numbers-matmul-f64`` and ``numbers-chain-f64`` time
 a matmul and an element-wise chain in float32 and in float64, each pair interleaved (``batch``
 is the matrices' side, and the chain's length).
@@ -19,7 +20,7 @@ from jaxguide.claims._core import Evidence, MeasuredClaim, Pair, StrictClaim
 from jaxguide.claims._predicates import counted, timing_pair
 from jaxguide.results import NotMeasured, Results, Threshold, benchmark_variants
 
-__all__ = ["CHAIN_SIZE", "CLAIMS", "MATMUL_SIZE", "PRECISIONS", "PROMOTED", "REQUESTS"]
+__all__ = ["CHAIN_SIZE", "CLAIMS", "LOWERED", "MATMUL_SIZE", "PRECISIONS", "PROMOTED", "REQUESTS"]
 
 PROMOTED = ("bfloat16", "float16", "float32", "int8", "uint8", "int16", "int32")
 """The dtypes the promotion claim combines with a Python number and with a NumPy scalar."""
@@ -35,6 +36,10 @@ _NARROW = {name: wide.replace("64", "32") for name, wide in _WIDE.items()}
 
 PRECISIONS = ("default", "bfloat16", "tensorfloat32", "float32")
 """The matmul precision settings the page runs: none, then ``jax.default_matmul_precision``'s."""
+
+LOWERED = {"default": "DEFAULT", "bfloat16": "DEFAULT", "tensorfloat32": "HIGH"}
+LOWERED |= {"float32": "HIGHEST"}
+"""The precision each setting puts in the lowered dot: none and ``'bfloat16'`` are one program."""
 
 MATMUL_SIZE = 512
 """The side of the square matrices the page multiplies."""
@@ -95,8 +100,14 @@ def float64_needs_x64(results: Results) -> Evidence:
 
 
 def precision_changes_nothing(results: Results) -> Evidence:
-    """The four settings' outputs have the same bytes."""
+    """The four settings' outputs have the same bytes, from programs that asked for three
+    precisions (same bits from one program compiled four times would test nothing)."""
     values = {p: results.record("matmul", p).values for p in PRECISIONS}
+    for p, v in values.items():
+        if str(v.get("precision")) != LOWERED[p]:
+            raise NotMeasured(
+                f"matmul/{p} lowered with precision {v.get('precision')}, not {LOWERED[p]}"
+            )
     size = int(results.record("matmul", "default").params.get("batch", 0))
     if size != MATMUL_SIZE:
         raise NotMeasured(f"the matmul was {size} × {size}, not {MATMUL_SIZE} × {MATMUL_SIZE}")
@@ -109,7 +120,8 @@ def precision_changes_nothing(results: Results) -> Evidence:
     return Evidence(
         holds=len(digests) == 1,
         figure=f"{'the same bits' if len(digests) == 1 else f'{len(digests)} different outputs'} "
-        f"at the {len(PRECISIONS)} settings; relative error against float64: {shown}",
+        f"at the {len(PRECISIONS)} settings (lowered as "
+        f"{', '.join(LOWERED[p] for p in PRECISIONS)}); relative error against float64: {shown}",
         values={f"{p}.relative_error": e for p, e in errors.items()},
     )
 

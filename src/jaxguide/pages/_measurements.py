@@ -151,7 +151,7 @@ MEASUREMENTS: dict[str, PageMeasurement] = _by_name(
         declare("numbers-x64", 1, "transforms/numbers", "request/default", "request/x64"),
         declare(
             "numbers-matmul",
-            1,
+            2,
             "transforms/numbers",
             *(f"matmul/{p}" for p in PRECISIONS),
             "matmul/bfloat16-inputs",
