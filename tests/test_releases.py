@@ -1,0 +1,171 @@
+"""The release sweep's workloads: portable, schema-valid, and honest about what a release lacks."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import pytest
+
+from jaxguide.bench import PROFILES, _timing
+from jaxguide.bench import releases as rel
+from jaxguide.bench.releases import _sweep, _workloads
+from jaxguide.results import NotMeasured, Results, load_results
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Results:
+    return rel.measure("tiny")
+
+
+def test_every_workload_runs_under_the_pinned_jax_and_writes_the_schema(tiny, tmp_path) -> None:
+    assert tiny.suite == rel.SUITE
+    assert tiny.environment.jax_version == jax.__version__
+    assert tiny.load is not None
+    produced = {(r.benchmark, r.variant) for r in tiny.records}
+    declared = {pair for _, pairs in _workloads.WORKLOADS.values() for pair in pairs}
+    assert produced == declared
+    not_ok = [(r.benchmark, r.variant, r.message) for r in tiny.records if r.status != "ok"]
+    assert not not_ok
+    repeats = {r.timing.repeats for r in tiny.records if r.timing and r.variant != "compile"}
+    assert repeats == {_workloads.METHODS["tiny"]["repeats"]}
+    assert tiny.timing("mlp-train", "compile").repeats == _workloads.COMPILES["tiny"]
+    # Two batch sizes of each vmap-speed function, by the vmap-speed suite's names.
+    assert sorted(tiny.by("batch", "where", "jit_vmap")) == list(_workloads.BATCHES["tiny"])
+    path = tmp_path / "r.json"
+    path.write_text(tiny.to_json())
+    assert load_results(path) == tiny
+
+
+def test_what_a_release_lacks_is_recorded_unsupported_not_faked(monkeypatch) -> None:
+    monkeypatch.delattr(jax, "pmap")
+    results = rel.measure("tiny", only=("dispatch",))
+    statuses = {r.variant: (r.status, r.message, r.timing) for r in results.records}
+    assert set(statuses) == {"pmap", "jit_shard_map", "jit_sharded"}
+    assert all(
+        s == ("unsupported", "this release has no jax.pmap", None) for s in statuses.values()
+    )
+    with pytest.raises(NotMeasured, match=r"unsupported: this release has no jax\.pmap"):
+        results.timing("dispatch", "pmap")
+
+
+def test_too_few_devices_is_unsupported_with_how_to_get_them(monkeypatch) -> None:
+    monkeypatch.setattr(jax, "device_count", lambda: 1)
+    (record, *_) = rel.measure("tiny", only=("dispatch",)).records
+    assert record.status == "unsupported"
+    assert "--xla_force_host_platform_device_count=8" in record.message
+
+
+def test_a_failing_workload_is_an_error_record_naming_the_exception(monkeypatch) -> None:
+    def broken(profile: str) -> list[dict[str, object]]:
+        raise RuntimeError("boom")
+
+    pairs = _workloads.WORKLOADS["jit-dispatch"][1]
+    monkeypatch.setitem(_workloads.WORKLOADS, "jit-dispatch", (broken, pairs))
+    (record,) = rel.measure("tiny", only=("jit-dispatch",)).records
+    assert (record.status, record.message) == ("error", "RuntimeError: boom")
+
+
+def test_the_timing_method_is_the_harness_s_line_for_line() -> None:
+    for name in ("_calibrate", "_run_loops"):
+        ours, theirs = getattr(_workloads, name), getattr(_timing, name)
+        assert inspect.getsource(ours) == inspect.getsource(theirs), name
+    methods = {"quick": _workloads.METHODS["quick"], "full": _workloads.METHODS["full"]}
+    for name, method in methods.items():
+        assert PROFILES[name].method.model_dump() == method  # type: ignore[index]
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.partition(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.partition(".")[0])
+    return found
+
+
+def test_the_release_script_imports_only_the_standard_library_jax_and_numpy() -> None:
+    third_party = _imports(rel.WORKLOADS_SCRIPT) - set(sys.stdlib_module_names)
+    # jaxguide only for the vmap-speed functions, where it is installed (else loaded by path).
+    assert third_party == {"jax", "numpy", "jaxguide"}
+    lesson = ROOT / "src" / "jaxguide" / "examples" / "vmap_speed.py"
+    assert _imports(lesson) - set(sys.stdlib_module_names) == {"jax"}
+    assert _imports(ROOT / "src" / "jaxguide" / "bench" / "releases" / "_sweep.py") <= set(
+        sys.stdlib_module_names
+    )
+
+
+BLOCK = """
+import importlib.abc, runpy, sys
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.partition(".")[0] in {"jaxguide", "pydantic"}:
+            raise ImportError(f"{name} is not in a release's environment")
+sys.meta_path.insert(0, Refuse())
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_the_script_runs_by_its_path_without_jaxguide_or_pydantic(tmp_path) -> None:
+    out = tmp_path / "release.json"
+    command = [sys.executable, "-c", BLOCK, str(rel.WORKLOADS_SCRIPT), "--out", str(out)]
+    command += ["--profile", "tiny", "--only", "jit-dispatch", "vmap-functions"]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    results = load_results(out)
+    assert results.environment.jax_version == jax.__version__
+    assert {r.status for r in results.records} == {"ok"}
+    assert json.loads(out.read_text())["schema"] == "jaxguide-results/2"
+
+
+def test_the_sweep_plan_defaults_to_every_release_oldest_first() -> None:
+    plan = _sweep.parse([])
+    assert plan.releases == rel.RELEASES == tuple(sorted(rel.RELEASES, key=rel.release_key))
+    assert rel.RELEASES[0] == "0.4.30"
+    assert rel.RELEASES[-1] == jax.__version__  # the newest is the site's pinned release
+    with pytest.raises(SystemExit):
+        _sweep.parse(["latest"])
+
+
+def test_release_files_load_oldest_release_first(tiny, tmp_path) -> None:
+    for version in ("0.10.2", "0.4.30", "0.9.2"):
+        env = tiny.environment.model_copy(update={"jax_version": version})
+        tiny.model_copy(update={"environment": env}).save(rel.release_file(tmp_path, version))
+    (tmp_path / "other-suite.json").write_text("not read")
+    found = [r.environment.jax_version for r in rel.load_releases(tmp_path)]
+    assert found == ["0.4.30", "0.9.2", "0.10.2"]
+
+
+OLDEST_ENV = "JAXGUIDE_TEST_OLDEST_RELEASE"
+
+
+@pytest.mark.skipif(
+    not os.environ.get(OLDEST_ENV),
+    reason=f"slow (downloads jax {rel.RELEASES[0]}, ~150 MB): set {OLDEST_ENV}=1 to run",
+)
+def test_the_workloads_run_under_the_oldest_release(tmp_path) -> None:
+    uv = shutil.which("uv")
+    assert uv, "needs uv"
+    oldest, env = rel.RELEASES[0], tmp_path / "env"
+    subprocess.run([uv, "venv", "-q", "-p", "3.11", str(env)], check=True)
+    python = env / "bin" / "python"
+    install = [uv, "pip", "install", "-q", "-p", str(python), *_sweep.requirements(oldest)]
+    subprocess.run(install, check=True)
+    out = tmp_path / "oldest.json"
+    command = [str(python), str(rel.WORKLOADS_SCRIPT), "--out", str(out), "--profile", "tiny"]
+    flags = {**os.environ, "XLA_FLAGS": _sweep.xla_flags(), "JAX_PLATFORMS": "cpu"}
+    subprocess.run(command, check=True, env=flags, timeout=600)
+    results = load_results(out)
+    assert results.environment.jax_version == oldest
+    assert results.environment.device_count == _sweep.DEVICES
+    assert {r.status for r in results.records} == {"ok"}
