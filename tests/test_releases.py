@@ -6,6 +6,7 @@ import ast
 import inspect
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,15 @@ import pytest
 from jaxguide.bench import PROFILES, _timing
 from jaxguide.bench import releases as rel
 from jaxguide.bench.releases import _sweep, _workloads
+from jaxguide.render import (
+    chart_svg,
+    release_changes,
+    release_chart,
+    release_claims_table,
+    release_ratio_table,
+)
 from jaxguide.results import NotMeasured, Results, load_results
+from tiny_site import build, index
 
 ROOT = Path(__file__).parents[1]
 
@@ -32,8 +41,11 @@ def test_every_workload_runs_under_the_pinned_jax_and_writes_the_schema(tiny, tm
     assert tiny.environment.jax_version == jax.__version__
     assert tiny.load is not None
     produced = {(r.benchmark, r.variant) for r in tiny.records}
-    declared = {pair for _, pairs in _workloads.WORKLOADS.values() for pair in pairs}
-    assert produced == declared
+    declared = [
+        (b, v, p) for _, points in _workloads.WORKLOADS.values() for b, v, p in points("tiny")
+    ]
+    assert [(r.benchmark, r.variant, r.params) for r in tiny.records] == declared
+    assert produced == {(b, v) for b, v, _ in declared}
     not_ok = [(r.benchmark, r.variant, r.message) for r in tiny.records if r.status != "ok"]
     assert not not_ok
     repeats = {r.timing.repeats for r in tiny.records if r.timing and r.variant != "compile"}
@@ -69,8 +81,8 @@ def test_a_failing_workload_is_an_error_record_naming_the_exception(monkeypatch)
     def broken(profile: str) -> list[dict[str, object]]:
         raise RuntimeError("boom")
 
-    pairs = _workloads.WORKLOADS["jit-dispatch"][1]
-    monkeypatch.setitem(_workloads.WORKLOADS, "jit-dispatch", (broken, pairs))
+    points = _workloads.WORKLOADS["jit-dispatch"][1]
+    monkeypatch.setitem(_workloads.WORKLOADS, "jit-dispatch", (broken, points))
     (record,) = rel.measure("tiny", only=("jit-dispatch",)).records
     assert (record.status, record.message) == ("error", "RuntimeError: boom")
 
@@ -169,3 +181,81 @@ def test_the_workloads_run_under_the_oldest_release(tmp_path) -> None:
     assert results.environment.jax_version == oldest
     assert results.environment.device_count == _sweep.DEVICES
     assert {r.status for r in results.records} == {"ok"}
+
+
+# --- the page "JAX across releases", from fixture files --------------------------------------
+
+RELEASE_FIXTURES = ROOT / "tests" / "fixtures" / "releases"
+
+
+@pytest.fixture(scope="module")
+def fixture_runs() -> list[Results]:
+    return rel.load_releases(RELEASE_FIXTURES)
+
+
+def test_fixture_files_are_an_old_release_missing_a_workload_and_the_pinned_one(
+    fixture_runs,
+) -> None:
+    assert [r.environment.jax_version for r in fixture_runs] == ["0.4.30", "0.10.2"]
+    old = fixture_runs[0]
+    assert not list(old.select("jit-dispatch"))
+    assert old.find("dispatch", "pmap", devices=8, rows=8).status == "unsupported"
+
+
+def test_the_ratio_table_shows_what_a_release_lacks_as_not_measured(fixture_runs) -> None:
+    table = release_ratio_table(fixture_runs, ["jit-dispatch", "dispatch"], "t")
+    rows = {(r[0], r[2]): r for r in table.rows}
+    assert rows["jit-dispatch jit", "jax 0.4.30"][3] == "not measured (not in this release's file)"
+    assert rows["dispatch pmap", "jax 0.4.30"][3] == (
+        "not measured (unsupported: FIXTURE: this release has no jax.pmap)"
+    )
+    assert rows["dispatch pmap", "jax 0.10.2"][4] == "—"  # nothing to divide by
+    ratio = rows["dispatch jit_sharded", "jax 0.10.2"][4]
+    assert re.fullmatch(r"[\d.]+× \[[\d.]+, [\d.]+\] (faster|slower|same|unclear)", ratio)
+
+
+def test_a_chart_per_workload_skips_what_was_not_measured(fixture_runs) -> None:
+    figure = release_chart(fixture_runs, ["dispatch"], "dispatch")
+    (ax,) = [a for a in figure.get_axes() if a.get_visible()]
+    lines = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    assert set(lines) == {"pmap", "jit_shard_map", "jit_sharded"}
+    assert len(lines["pmap"].lines[0].get_xdata()) == 1  # measured under 0.10.2 only
+    assert chart_svg(figure).lstrip().startswith("<?xml")
+    vmap = release_chart(fixture_runs, ["add", "where", "mlp"], "vmap")
+    assert len([a for a in vmap.get_axes() if a.get_visible()]) == 6  # 3 functions × 2 batches
+
+
+def test_the_claims_table_judges_every_release(fixture_runs) -> None:
+    table = release_claims_table(fixture_runs)
+    header, _, *rows = table.splitlines()
+    assert header == "| claim | jax 0.4.30 | jax 0.10.2 |"
+    assert rows
+    assert all(row.count(" | ") == 2 for row in rows)
+    assert release_claims_table([]) == ""
+
+
+def test_release_changes_are_decided_ones_largest_first(fixture_runs) -> None:
+    changes = release_changes(fixture_runs)
+    factors = [f for f, _ in changes]
+    assert factors == sorted(factors, reverse=True)
+    assert all(f >= 1 for f in factors)
+    assert all(line.endswith(("faster", "slower")) for _, line in changes)
+
+
+def test_the_page_renders_from_stored_files(site: Path) -> None:
+    data = site.parent / "docs" / "results" / "data"
+    data.mkdir(parents=True)
+    for path in RELEASE_FIXTURES.glob("*.json"):
+        shutil.copy(path, data)
+    text = (ROOT / "docs" / "results" / "releases.md").read_text()
+    (site / "releases.md").write_text(text.replace("(claims.md)", "(index.md)"))
+    index(site, "releases")
+    result = build(site)
+    assert result.returncode == 0, result.stderr
+    html = (site / "_build" / "releases.html").read_text()
+    assert "jax 0.4.30" in html
+    assert "jax 0.10.2" in html
+    assert "FIXTURE CPU" in html
+    assert "not measured (unsupported: FIXTURE: this release has no jax.pmap)" in html
+    assert "is stored yet" not in html
+    assert html.count('.svg" />') >= 5  # a chart per workload

@@ -394,48 +394,69 @@ def dispatch(profile: str) -> list[Record]:
     return records
 
 
-WORKLOADS: dict[str, tuple[Callable[[str], Any], tuple[tuple[str, str], ...]]] = {
-    "jit-dispatch": (jit_dispatch, (("jit-dispatch", "jit"),)),
-    "vmap-functions": (
-        vmap_functions,
-        tuple(
-            (b, v)
-            for b in ("add", "where", "mlp")
-            for v in ("manual", "vmap", "jit_manual", "jit_vmap")
-        ),
+Point = tuple[str, str, dict[str, Any]]
+"""A benchmark, a variant and its parameters: one record a workload writes."""
+
+
+def _vmap_points(profile: str) -> list[Point]:
+    return [
+        (b, v, {"batch": n})
+        for b in ("add", "where", "mlp")
+        for n in BATCHES[profile]
+        for v in ("manual", "vmap", "jit_manual", "jit_vmap")
+    ]
+
+
+WORKLOADS: dict[str, tuple[Callable[[str], Any], Callable[[str], list[Point]]]] = {
+    "jit-dispatch": (jit_dispatch, lambda _: [("jit-dispatch", "jit", {})]),
+    "vmap-functions": (vmap_functions, _vmap_points),
+    "mlp-train": (
+        mlp_train,
+        lambda _: [
+            ("mlp-train", v, {"sizes": "-".join(map(str, MLP_SIZES)), "batch": MLP_BATCH})
+            for v in ("compile", "step")
+        ],
     ),
-    "mlp-train": (mlp_train, (("mlp-train", "compile"), ("mlp-train", "step"))),
     "value-and-grad": (
         value_and_grad,
-        tuple(("value-and-grad", v) for v in ("value_and_grad", "separate", "one-jit")),
+        lambda _: [
+            ("value-and-grad", v, {"batch": GRAD_BATCH})
+            for v in ("value_and_grad", "separate", "one-jit")
+        ],
     ),
     "dispatch": (
         dispatch,
-        tuple(("dispatch", v) for v in ("pmap", "jit_shard_map", "jit_sharded")),
+        lambda _: [
+            ("dispatch", v, {"devices": DEVICES, "rows": DEVICES})
+            for v in ("pmap", "jit_shard_map", "jit_sharded")
+        ],
     ),
 }
 """Each workload: its function of the profile (a list of records, or an iterator of lists),
-and the (benchmark, variant) pairs it records, so a failure is recorded for each of them."""
+and the points it records in that profile, so that a failure is recorded for each of them."""
 
 
-def _failed(pairs: Sequence[tuple[str, str]], status: str, message: str) -> list[Record]:
-    return [{"benchmark": b, "variant": v, "status": status, "message": message} for b, v in pairs]
+def _failed(points: Sequence[Point], status: str, message: str) -> list[Record]:
+    return [
+        {"benchmark": b, "variant": v, "params": p, "status": status, "message": message}
+        for b, v, p in points
+    ]
 
 
 def _measure(name: str, profile: str) -> list[Record]:
     """One workload's records; what the release lacks as ``unsupported``, a failure as
     ``error``, each with its reason."""
-    fn, pairs = WORKLOADS[name]
+    fn, points = WORKLOADS[name]
     try:
         out = fn(profile)
         if isinstance(out, list):
             return out
         return [record for group in out for record in group]
     except Unsupported as exc:
-        return _failed(pairs, "unsupported", str(exc))
+        return _failed(points(profile), "unsupported", str(exc))
     except Exception as exc:  # noqa: BLE001 - recorded, with its reason, rather than losing the file
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return _failed(pairs, "error", last[:500])
+        return _failed(points(profile), "error", last[:500])
 
 
 # --- the file -------------------------------------------------------------------------------
