@@ -204,13 +204,14 @@ def test_fixture_files_are_an_old_release_missing_a_workload_and_the_pinned_one(
 
 def test_the_ratio_table_shows_what_a_release_lacks_as_not_measured(fixture_runs) -> None:
     table = release_ratio_table(fixture_runs, ["jit-dispatch", "dispatch"], "t")
-    rows = {(r[0], r[2]): r for r in table.rows}
-    assert rows["jit-dispatch jit", "jax 0.4.30"][3] == "not measured (not in this release's file)"
-    assert rows["dispatch pmap", "jax 0.4.30"][3] == (
-        "not measured (unsupported: FIXTURE: this release has no jax.pmap)"
-    )
-    assert rows["dispatch pmap", "jax 0.10.2"][4] == "—"  # nothing to divide by
-    ratio = rows["dispatch jit_sharded", "jax 0.10.2"][4]
+    assert table.header == ("variant", "params", "jax 0.4.30", "jax 0.10.2")
+    rows = {r[0]: r[2:] for r in table.rows}
+    assert rows["jit-dispatch jit"][0] == "not measured (not in this release's file)"
+    pmap_old, pmap_new = rows["dispatch pmap"]
+    assert pmap_old == "not measured (unsupported: FIXTURE: this release has no jax.pmap)"
+    assert "<br>" not in pmap_new  # measured, but nothing to divide by
+    assert "<br>" not in rows["dispatch jit_sharded"][0]  # the first release has no ratio
+    ratio = rows["dispatch jit_sharded"][1].partition("<br>")[2]
     assert re.fullmatch(r"[\d.]+× \[[\d.]+, [\d.]+\] (faster|slower|same|unclear)", ratio)
 
 
@@ -218,6 +219,7 @@ def test_a_chart_per_workload_skips_what_was_not_measured(fixture_runs) -> None:
     figure = release_chart(fixture_runs, ["dispatch"], "dispatch")
     (ax,) = [a for a in figure.get_axes() if a.get_visible()]
     lines = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == list(lines)
     assert set(lines) == {"pmap", "jit_shard_map", "jit_sharded"}
     assert len(lines["pmap"].lines[0].get_xdata()) == 1  # measured under 0.10.2 only
     assert chart_svg(figure).lstrip().startswith("<?xml")

@@ -17,7 +17,7 @@ from jaxguide.render._charts import _LINESTYLES, CHART_STYLE, _quartiles, varian
 from jaxguide.render._comparison import SAME, _verdict
 from jaxguide.render._tables import Table, format_seconds
 from jaxguide.render._verdicts import verdict_badge
-from jaxguide.results import Record, Results, compare
+from jaxguide.results import CONFIDENCE, Record, Results, compare
 
 __all__ = [
     "release_changes",
@@ -90,22 +90,23 @@ def _step(
 
 
 def release_ratio_table(runs: Sequence[Results], benchmarks: Sequence[str], title: str) -> Table:
-    """One row per release for each variant and parameters of ``benchmarks``: its median and
-    the ratio to the release before, with the interval, judged by the one comparison rule
-    (``same`` within 10 % of 1, ``faster`` or ``slower`` wholly outside, ``unclear``
-    otherwise)."""
+    """One row per variant and parameters of ``benchmarks``, a column per release: its median
+    and, after the first release, its ratio to the release before with the interval, judged by
+    the one comparison rule (``same`` within 10 % of 1, ``faster`` or ``slower`` wholly
+    outside, ``unclear`` otherwise). A cell's two lines are joined by ``<br>``."""
     rows = []
     for (benchmark, variant, params), records in release_records(runs, benchmarks).items():
+        cells = []
+        for i, record in enumerate(records):
+            median, ratio, verdict, _, low, high = _step(records[i - 1] if i else None, record)
+            if ratio and low is not None and high is not None:
+                median += f"<br>{ratio} [{low:.3g}, {high:.3g}] {verdict}"
+            cells.append(median)
         name = variant if len(benchmarks) == 1 else f"{benchmark} {variant}"
-        for i, run in enumerate(runs):
-            before = records[i - 1] if i else None
-            median, ratio, verdict, _, low, high = _step(before, records[i])
-            interval = f"[{low:.3g}, {high:.3g}]" if low is not None and high is not None else ""
-            ratio_cell = f"{ratio} {interval} {verdict}".strip() if ratio else "—"
-            rows.append((name, params, release_label(run), median, ratio_cell))
+        rows.append((name, params, *cells))
     return Table(
-        title=title,
-        header=("variant", "params", "release", "median", "÷ the release before [95% interval]"),
+        title=f"{title}: median, and ÷ the release before [{CONFIDENCE:.0%} interval]",
+        header=("variant", "params", *(release_label(r) for r in runs)),
         rows=tuple(rows),
     )
 
@@ -125,6 +126,7 @@ def release_chart(runs: Sequence[Results], benchmarks: Sequence[str], title: str
     columns = min(2, len(panels))
     rows = -(-len(panels) // columns)
     labels = [release_label(r).removeprefix("jax ") for r in runs]
+    order: dict[str, int] = {}
     with matplotlib.style.context(CHART_STYLE):
         fig = Figure(figsize=(7.0, 1.4 + 2.4 * rows), layout="constrained")
         grid = fig.subplots(rows, columns, squeeze=False)
@@ -134,7 +136,7 @@ def release_chart(runs: Sequence[Results], benchmarks: Sequence[str], title: str
             variants = [
                 (v, rs) for (b, v, p), rs in records.items() if (b, p) == (benchmark, params)
             ]
-            for n, (variant, found) in enumerate(variants):
+            for variant, found in variants:
                 xs, ys, low, high = [], [], [], []
                 for x, record in enumerate(found):
                     if record is None or record.status != "ok" or record.timing is None:
@@ -150,20 +152,30 @@ def release_chart(runs: Sequence[Results], benchmarks: Sequence[str], title: str
                         ys,
                         yerr=[low, high],
                         label=variant,
-                        linestyle=_LINESTYLES[n % 4],
+                        linestyle=_LINESTYLES[order.setdefault(variant, len(order)) % 4],
                         **variant_style(variant),
                     )
             ax.set_yscale("log")
             ax.set_xticks(range(len(runs)), labels, rotation=45)
-            ax.set_title(f"{benchmark} ({params})" if params else benchmark)
-            if ax.get_legend_handles_labels()[1]:
-                ax.legend(fontsize="small")
-            else:
+            if len(panels) > 1 or params:
+                ax.set_title(f"{benchmark} ({params})" if params else benchmark)
+            if not ax.get_legend_handles_labels()[1]:
                 ax.text(0.5, 0.5, "not measured", ha="center", transform=ax.transAxes)
         for ax in grid[:, 0]:
             ax.set_ylabel("median time per call (s)")
         for ax in grid[-1, :]:
             ax.set_xlabel("jax release")
+        # One legend below the panels: a variant keeps its colour, marker and dash throughout.
+        labelled: dict[str, Any] = {}
+        for ax in grid.flat[: len(panels)]:
+            labelled.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+        if labelled:
+            fig.legend(
+                list(labelled.values()),
+                list(labelled),
+                loc="outside lower center",
+                ncols=min(4, len(labelled)),
+            )
         fig.suptitle(title)
     return fig
 
