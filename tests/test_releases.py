@@ -260,4 +260,5 @@ def test_the_page_renders_from_stored_files(site: Path) -> None:
     assert "FIXTURE CPU" in html
     assert "not measured (unsupported: FIXTURE: this release has no jax.pmap)" in html
     assert "is stored yet" not in html
+    assert "jax 0.4.30 → 0.10.2: " in html  # the largest decided changes are listed
     assert html.count('.svg" />') >= 5  # a chart per workload
