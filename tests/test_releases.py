@@ -18,8 +18,8 @@ import pytest
 from jaxguide.bench import PROFILES, _timing
 from jaxguide.bench import releases as rel
 from jaxguide.bench.releases import _sweep, _workloads
-from jaxguide.render import (
-    chart_svg,
+from jaxguide.render import chart_svg
+from jaxguide.render.releases import (
     release_changes,
     release_chart,
     release_claims_table,

@@ -30,15 +30,6 @@ from jaxguide.render._figures import (
     stream_figures,
     verdict_words,
 )
-from jaxguide.render._releases import (
-    release_changes,
-    release_chart,
-    release_claims_table,
-    release_label,
-    release_provenance,
-    release_ratio_table,
-    release_records,
-)
 from jaxguide.render._side_by_side import (
     CodeColumns,
     SideBySide,
@@ -97,13 +88,6 @@ __all__ = [
     "points_table",
     "ratio_table",
     "records_table",
-    "release_changes",
-    "release_chart",
-    "release_claims_table",
-    "release_label",
-    "release_provenance",
-    "release_ratio_table",
-    "release_records",
     "report",
     "side_by_side",
     "stream_figures",

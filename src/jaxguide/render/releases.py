@@ -1,10 +1,13 @@
-"""JAX across releases: each workload's medians over releases, release-to-release ratios by
-the one comparison rule, and the claims judged on every release's file.
+"""The page "JAX across releases": each workload's medians over releases, release-to-release
+ratios by the one comparison rule, and the claims judged on every release's file.
 
 Each release's results come from its own process (``nox -s releases``), so a ratio between
 releases compares samples that were not timed interleaved, as between two machines' files.
 A point a release did not measure (``unsupported`` by that release, or failed) is shown as not
 measured, with the reason its file gives; nothing is drawn or computed in its place.
+
+Only that page imports this module (:mod:`jaxguide.render` does not), so a change here
+re-executes no other page.
 """
 
 from __future__ import annotations
@@ -115,7 +118,7 @@ def release_chart(runs: Sequence[Results], benchmarks: Sequence[str], title: str
     """Median seconds per call (log scale) against release, one panel per benchmark and
     parameters, one line per variant in its colour, bars from the first to the third quartile
     of its samples. A release that did not measure a point leaves a gap. Returns a
-    :class:`matplotlib.figure.Figure` (write it with :func:`~jaxguide.render.chart_svg`)."""
+    :class:`matplotlib.figure.Figure` (write it with :func:`jaxguide.render.chart_svg`)."""
     import matplotlib.style  # noqa: PLC0415 - only charts need matplotlib
     from matplotlib.figure import Figure  # noqa: PLC0415
 
