@@ -47,8 +47,8 @@ WORKLOADS = tuple(_workloads.WORKLOADS)
 """The workloads' names, in the order they run (``--only`` takes them)."""
 
 WORKLOADS_SCRIPT = Path(_workloads.__file__)
-"""The standalone script each release's environment runs: ``python WORKLOADS_SCRIPT --out
-FILE [--profile quick] [--only WORKLOAD ...]``."""
+"""The path of the standalone script each release's environment runs, as ``python
+WORKLOADS_SCRIPT --out FILE [--profile quick] [--only WORKLOAD ...]``."""
 
 
 def measure(profile: str = "quick", only: Sequence[str] | None = None) -> Results:
