@@ -264,3 +264,55 @@ def clean(session: nox.Session) -> None:
     """Remove the built site and its execution cache."""
     del session
     shutil.rmtree(DOCS / "_build", ignore_errors=True)
+
+
+@nox.session
+def releases(session: nox.Session) -> None:
+    """The workloads under each JAX release: `nox -s releases -- 0.4.30 0.10.2 [--profile quick]`.
+
+    One environment per release (`.nox/releases-jax-VERSION`) holds that jax and jaxlib and
+    nothing of jaxguide; it runs src/jaxguide/bench/releases/_workloads.py by its path on 8
+    simulated CPU devices and writes `releases-jax-VERSION.json` into `--out` (default
+    docs/results/data); this session's own environment then reads each file back through the
+    results schema. With no version named, every release in the package's RELEASES runs.
+    """
+    tools = ROOT / "src" / "jaxguide" / "bench" / "releases"
+    spec = importlib.util.spec_from_file_location("releases_sweep", tools / "_sweep.py")
+    assert spec is not None
+    assert spec.loader is not None
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    plan = sweep.parse(session.posargs)
+    session.install(".", env=COMPILED)  # to read each file back through the schema
+    out = plan.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    uv = shutil.which("uv")
+    written = []
+    for version in plan.releases:
+        env = ROOT / ".nox" / sweep.environment_name(version)
+        python = env / "bin" / "python"
+        if not python.exists():
+            if uv:
+                session.run(uv, "venv", "-q", "-p", "3.11", str(env), external=True)
+            else:
+                session.run("python", "-m", "venv", str(env))
+        installer = (
+            [uv, "pip", "install", "-q", "-p", str(python)]
+            if uv
+            else [str(python), "-m", "pip", "install", "-q"]
+        )
+        session.run(*installer, *sweep.requirements(version), external=True, env=COMPILED)
+        target = out / f"{sweep.environment_name(version)}.json"
+        command = [str(python), str(tools / "_workloads.py"), "--out", str(target)]
+        command += ["--profile", plan.profile, *(["--only", *plan.only] if plan.only else [])]
+        flags = {"XLA_FLAGS": sweep.xla_flags(os.environ.get("XLA_FLAGS", ""))}
+        session.run(*command, external=True, env={**flags, "JAX_PLATFORMS": "cpu"})
+        written.append(str(target))
+    check = (
+        "import sys; from pathlib import Path; from jaxguide.results import load_results\n"
+        "for p in sys.argv[1:]:\n"
+        "    r = load_results(Path(p)); e = r.environment\n"
+        "    bad = [x for x in r.records if x.status != 'ok']\n"
+        "    print(f'{p}: jax {e.jax_version}, {len(r.records)} records, {len(bad)} not ok')"
+    )
+    session.run("python", "-c", check, *written)

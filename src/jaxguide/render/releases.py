@@ -1,0 +1,242 @@
+"""The page "JAX across releases": each workload's medians over releases, release-to-release
+ratios by the one comparison rule, and the claims judged on every release's file.
+
+Each release's results come from its own process (``nox -s releases``), so a ratio between
+releases compares samples that were not timed interleaved, as between two machines' files.
+A point a release did not measure (``unsupported`` by that release, or failed) is shown as not
+measured, with the reason its file gives; nothing is drawn or computed in its place.
+
+Only that page imports this module (:mod:`jaxguide.render` does not), so a change here
+re-executes no other page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jaxguide.claims import CLAIMS
+from jaxguide.render._charts import _LINESTYLES, CHART_STYLE, _quartiles, variant_style
+from jaxguide.render._comparison import SAME, _verdict
+from jaxguide.render._tables import Table, format_seconds
+from jaxguide.render._verdicts import verdict_badge
+from jaxguide.results import CONFIDENCE, Record, Results, compare
+
+__all__ = [
+    "release_changes",
+    "release_chart",
+    "release_claims_table",
+    "release_label",
+    "release_provenance",
+    "release_ratio_table",
+    "release_records",
+]
+
+
+def release_label(results: Results) -> str:
+    """The release a file was measured with: ``"jax 0.4.30"``."""
+    return f"jax {results.environment.jax_version}"
+
+
+def _params(record: Record) -> str:
+    return ", ".join(
+        f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}" for k, v in record.params.items()
+    )
+
+
+def release_records(
+    runs: Sequence[Results], benchmarks: Sequence[str]
+) -> dict[tuple[str, str, str], list[Record | None]]:
+    """Each (benchmark, variant, parameters) any of ``runs`` has for ``benchmarks``, with its
+    record in each run (``None`` where that file has none at all)."""
+    keys: dict[tuple[str, str, str], list[Record | None]] = {}
+    for i, run in enumerate(runs):
+        for record in run.records:
+            if record.benchmark in benchmarks:
+                key = (record.benchmark, record.variant, _params(record))
+                keys.setdefault(key, [None] * len(runs))[i] = record
+    return keys
+
+
+def _not_measured(record: Record | None) -> str:
+    if record is None:
+        return "not measured (not in this release's file)"
+    reason = f"{record.status}: {record.message}" if record.message else record.status
+    return f"not measured ({reason})"
+
+
+def _step(
+    before: Record | None, after: Record | None
+) -> tuple[str, str, str, float | None, float | None, float | None]:
+    """One step from a release to the next: ``after``'s median, the ratio after ÷ before with
+    its interval, the verdict, and the ratio and interval's bounds as numbers (``None``s where
+    either side is not measured).
+
+    >>> from jaxguide.results import Timing
+    >>> a = Record(benchmark="b", variant="v", timing=Timing(
+    ...     first_call_s=1.0, samples_s=(2.0, 2.1, 1.9, 2.0, 2.05), loops=1))
+    >>> b = a.model_copy(update={"timing": Timing(
+    ...     first_call_s=1.0, samples_s=(1.0, 1.05, 0.95, 1.0, 1.02), loops=1)})
+    >>> _step(a, b)[:3]
+    ('1.00 s', '0.5×', 'faster')
+    >>> _step(a, Record(benchmark="b", variant="v", status="unsupported",
+    ...                         message="this release has no jax.pmap"))[0]
+    'not measured (unsupported: this release has no jax.pmap)'
+    """
+    if after is None or after.status != "ok" or after.timing is None:
+        return _not_measured(after), "", "", None, None, None
+    median = format_seconds(after.timing.median_s)
+    if before is None or before.status != "ok" or before.timing is None:
+        return median, "", "", None, None, None
+    c = compare(after.timing.samples_s, before.timing.samples_s, SAME)
+    return median, f"{c.ratio:.3g}×", _verdict(c.ratio, c.outcome), c.ratio, c.low, c.high
+
+
+def release_ratio_table(runs: Sequence[Results], benchmarks: Sequence[str], title: str) -> Table:
+    """One row per variant and parameters of ``benchmarks``, a column per release: its median
+    and, after the first release, its ratio to the release before with the interval, judged by
+    the one comparison rule (``same`` within 10 % of 1, ``faster`` or ``slower`` wholly
+    outside, ``unclear`` otherwise). A cell's two lines are joined by ``<br>``."""
+    rows = []
+    for (benchmark, variant, params), records in release_records(runs, benchmarks).items():
+        cells = []
+        for i, record in enumerate(records):
+            median, ratio, verdict, _, low, high = _step(records[i - 1] if i else None, record)
+            if ratio and low is not None and high is not None:
+                median += f"<br>{ratio} [{low:.3g}, {high:.3g}] {verdict}"
+            cells.append(median)
+        name = variant if len(benchmarks) == 1 else f"{benchmark} {variant}"
+        rows.append((name, params, *cells))
+    return Table(
+        title=f"{title}: median, and ÷ the release before [{CONFIDENCE:.0%} interval]",
+        header=("variant", "params", *(release_label(r) for r in runs)),
+        rows=tuple(rows),
+    )
+
+
+def release_chart(runs: Sequence[Results], benchmarks: Sequence[str], title: str) -> Any:
+    """Median seconds per call (log scale) against release, one panel per benchmark and
+    parameters, one line per variant in its colour, bars from the first to the third quartile
+    of its samples. A release that did not measure a point leaves a gap. Returns a
+    :class:`matplotlib.figure.Figure` (write it with :func:`jaxguide.render.chart_svg`)."""
+    import matplotlib.style  # noqa: PLC0415 - only charts need matplotlib
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    records = release_records(runs, benchmarks)
+    panels = list(dict.fromkeys((b, p) for b, _, p in records))
+    if not panels:
+        raise ValueError(f"no records of {', '.join(benchmarks)} in these files")
+    columns = min(2, len(panels))
+    rows = -(-len(panels) // columns)
+    labels = [release_label(r).removeprefix("jax ") for r in runs]
+    order: dict[str, int] = {}
+    with matplotlib.style.context(CHART_STYLE):
+        fig = Figure(figsize=(7.0, 1.4 + 2.4 * rows), layout="constrained")
+        grid = fig.subplots(rows, columns, squeeze=False)
+        for ax in grid.flat[len(panels) :]:
+            ax.set_visible(False)
+        for ax, (benchmark, params) in zip(grid.flat, panels, strict=False):
+            variants = [
+                (v, rs) for (b, v, p), rs in records.items() if (b, p) == (benchmark, params)
+            ]
+            for variant, found in variants:
+                xs, ys, low, high = [], [], [], []
+                for x, record in enumerate(found):
+                    if record is None or record.status != "ok" or record.timing is None:
+                        continue
+                    q1, q3 = _quartiles(record.timing)
+                    xs.append(x)
+                    ys.append(record.timing.median_s)
+                    low.append(record.timing.median_s - q1)
+                    high.append(q3 - record.timing.median_s)
+                if xs:
+                    ax.errorbar(
+                        xs,
+                        ys,
+                        yerr=[low, high],
+                        label=variant,
+                        linestyle=_LINESTYLES[order.setdefault(variant, len(order)) % 4],
+                        **variant_style(variant),
+                    )
+            ax.set_yscale("log")
+            ax.set_xticks(range(len(runs)), labels, rotation=45)
+            if len(panels) > 1 or params:
+                ax.set_title(f"{benchmark} ({params})" if params else benchmark)
+            if not ax.get_legend_handles_labels()[1]:
+                ax.text(0.5, 0.5, "not measured", ha="center", transform=ax.transAxes)
+        for ax in grid[:, 0]:
+            ax.set_ylabel("median time per call (s)")
+        for ax in grid[-1, :]:
+            ax.set_xlabel("jax release")
+        # One legend below the panels: a variant keeps its colour, marker and dash throughout.
+        labelled: dict[str, Any] = {}
+        for ax in grid.flat[: len(panels)]:
+            labelled.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+        if labelled:
+            fig.legend(
+                list(labelled.values()),
+                list(labelled),
+                loc="outside lower center",
+                ncols=min(4, len(labelled)),
+            )
+        fig.suptitle(title)
+    return fig
+
+
+def release_claims_table(runs: Sequence[Results]) -> str:
+    """A Markdown table: each claim that reads something these files record, by id, and its
+    verdict on each release's file (the claims report gives each claim's sentence)."""
+    produced = {(r.benchmark, r.variant) for run in runs for r in run.records}
+    claims = [c for c in CLAIMS.values() if c.reads & produced]
+    if not runs or not claims:
+        return ""
+    lines = [
+        "| claim | " + " | ".join(release_label(r) for r in runs) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for claim in claims:
+        cells = [str(verdict_badge(claim.evaluate(r))).replace("|", "\\|") for r in runs]
+        lines.append(f"| `{claim.id}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def release_changes(
+    runs: Sequence[Results], benchmarks: Sequence[str] | None = None
+) -> list[tuple[float, str]]:
+    """Every decided release-to-release change (``faster`` or ``slower``), largest first: the
+    factor (the ratio, or its inverse when below 1) and a line saying what changed, with the
+    ratio's interval.
+
+    >>> release_changes([])
+    []
+    """
+    names = benchmarks or list(dict.fromkeys(r.benchmark for run in runs for r in run.records))
+    found = []
+    for (benchmark, variant, params), records in release_records(runs, names).items():
+        for i in range(1, len(runs)):
+            _, ratio, verdict, value, low, high = _step(records[i - 1], records[i])
+            if verdict in ("faster", "slower") and value and low is not None and high is not None:
+                where = f"{benchmark} {variant}" + (f" ({params})" if params else "")
+                step = f"{release_label(runs[i - 1])} → {runs[i].environment.jax_version}"
+                line = f"{where}: {step}: {ratio} [{low:.3g}, {high:.3g}] {verdict}"
+                found.append((max(value, 1 / value), line))
+    return sorted(found, reverse=True)
+
+
+def release_provenance(runs: Sequence[Results]) -> Table:
+    """Where and when each release's file was measured: hardware, devices, date, the site's
+    commit, the profile, and how busy the machine was."""
+    rows = tuple(
+        (
+            release_label(r),
+            r.environment.hardware,
+            str(r.environment.device_count),
+            r.environment.date,
+            r.environment.commit,
+            r.profile,
+            r.load.summary() if r.load else "not recorded",
+        )
+        for r in runs
+    )
+    header = ("release", "hardware", "devices", "measured", "commit", "profile", "machine")
+    return Table(title="Where each release's file was measured", header=header, rows=rows)
