@@ -33,7 +33,8 @@ def install(session: nox.Session, *groups: str, editable: bool = False) -> None:
     ``JAXGUIDE_JAX_EXTRA=cuda12`` (or ``cuda13``) installs the package with that extra, so
     the same sessions run on a GPU machine with JAX's CUDA build.
     """
-    session.install(*nox.project.dependency_groups(PYPROJECT, *groups), env=COMPILED)
+    if groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, *groups), env=COMPILED)
     extra = os.environ.get("JAXGUIDE_JAX_EXTRA")
     target = f".[{extra}]" if extra else "."
     session.install(*(["-e", target] if editable else [target]), env=COMPILED)
@@ -283,7 +284,7 @@ def releases(session: nox.Session) -> None:
     sweep = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sweep)
     plan = sweep.parse(session.posargs)
-    session.install(".", env=COMPILED)  # to read each file back through the schema
+    install(session)  # to read each file back through the schema
     out = plan.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     uv = shutil.which("uv")
