@@ -1846,6 +1846,10 @@ def lse_max_no_keepdims(x):
     return (m + jnp.log(jnp.exp(wide - m).sum(axis=-1))).astype(x.dtype)
 
 
+def lse_float16(x):  # the dtype written in: right for the float16 batch, not the bfloat16
+    return lse_float32(x).astype(jnp.float16)
+
+
 def lse_integer(x):
     return lse_float32(x).astype(jnp.int32)
 
@@ -1893,6 +1897,13 @@ WRONG += [
     case("NumPy on a traced array", check_logsumexp, lse_numpy, "use jax.numpy's"),
     case("the max without keepdims", check_logsumexp, lse_max_no_keepdims, "keepdims=True"),
     case("not a float dtype", check_logsumexp, lse_integer, "came back as int32"),
+    case(
+        "a fixed dtype",
+        check_logsumexp,
+        lse_float16,
+        "came back as float16 for a bfloat16 input",
+        absent=("widened",),
+    ),
 ]
 
 

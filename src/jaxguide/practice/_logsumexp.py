@@ -133,7 +133,7 @@ WRONGS = (
         "float32 for you), then cast the result",
     ),
 )
-STATE = ("the result promoted", "not a float dtype")
+STATE = ("the result promoted", "a fixed dtype", "not a float dtype")
 
 HINTS = (
     Hint(
@@ -206,6 +206,12 @@ def check_logsumexp(fn: Callable[..., Any]) -> str:
         identify(got, exact, WRONGS, (x,), what=what, rtol=tolerance, atol=0.0)
         compare(got, exact, what=what, axes=("row",), rtol=tolerance, atol=0.0, dtypes=False)
         found = np.dtype(getattr(got, "dtype", np.asarray(got).dtype))
+        if found != x.dtype and found.itemsize == x.dtype.itemsize:
+            raise Mistake(
+                f"a fixed dtype: the values are right, but they came back as {found} for a "
+                f"{x.dtype} input (an .astype({found}) written in?); the check runs both 16-bit "
+                "floats: return the input's dtype, .astype(x.dtype)"
+            )
         if found != x.dtype:
             raise Mistake(
                 f"the result promoted: the values are right, but they came back as {found} "
