@@ -1951,10 +1951,58 @@ def lse_promoted(x):
     return m[:, 0] + jnp.log(jnp.exp(wide - m).sum(axis=-1))
 
 
+def lse_min_shift(x):  # any shift is right on paper; the row's min overflows exp on a mask
+    wide = x.astype(jnp.float32)
+    m = wide.min(axis=-1, keepdims=True)
+    return (m[:, 0] + jnp.log(jnp.exp(wide - m).sum(axis=-1))).astype(x.dtype)
+
+
+def lse_column_max(x):  # Hint 1's keepdims=True max added as it is to the row sums
+    wide = x.astype(jnp.float32)
+    m = wide.max(axis=-1, keepdims=True)
+    with jax.numpy_rank_promotion("allow"):  # as a reader runs it: the tests' setting raises
+        return (m + jnp.log(jnp.exp(wide - m).sum(axis=-1))).astype(x.dtype)
+
+
+def lse_mean(x):
+    wide = x.astype(jnp.float32)
+    m = wide.max(axis=-1, keepdims=True)
+    return (m[:, 0] + jnp.log(jnp.exp(wide - m).mean(axis=-1))).astype(x.dtype)
+
+
+def lse_numpy(x):
+    y = np.asarray(x, np.float32)
+    m = y.max(axis=-1, keepdims=True)
+    return (m[:, 0] + np.log(np.exp(y - m).sum(axis=-1))).astype(x.dtype)
+
+
+def lse_max_no_keepdims(x):
+    wide = x.astype(jnp.float32)
+    m = wide.max(axis=-1)
+    return (m + jnp.log(jnp.exp(wide - m).sum(axis=-1))).astype(x.dtype)
+
+
+def lse_float16(x):  # the dtype written in: right for the float16 batch, not the bfloat16
+    return lse_float32(x).astype(jnp.float16)
+
+
+def lse_integer(x):
+    return lse_float32(x).astype(jnp.int32)
+
+
+def lse_log1p(x):  # a right answer written otherwise: log(s) as log1p(s - 1), vmapped per row
+    def row(r):
+        m = jnp.max(r.astype(jnp.float32))
+        return m + jnp.log1p(jnp.sum(jnp.exp(r.astype(jnp.float32) - m)) - 1)
+
+    return jax.vmap(row)(x).astype(x.dtype)
+
+
 RIGHT += [
     ("lse-float32", check_logsumexp, lse_float32),
     ("lse-in-dtype", check_logsumexp, lse_in_dtype),
     ("lse-jax-nn", check_logsumexp, lambda x: jax.nn.logsumexp(x, axis=-1)),
+    ("lse-log1p-vmap", check_logsumexp, lse_log1p),
 ]
 WRONG += [
     case("exp overflowed", check_logsumexp, lse_naive, "computed in the input's dtype"),
@@ -1978,6 +2026,19 @@ WRONG += [
         check_logsumexp,
         lse_promoted,
         "came back as float32 for a float16 input",
+    ),
+    case("the row's min subtracted", check_logsumexp, lse_min_shift, "smallest entry"),
+    case("the max kept as a column", check_logsumexp, lse_column_max, "(rows, rows) table"),
+    case("the mean, not the sum", check_logsumexp, lse_mean, "less log(n)"),
+    case("NumPy on a traced array", check_logsumexp, lse_numpy, "use jax.numpy's"),
+    case("the max without keepdims", check_logsumexp, lse_max_no_keepdims, "keepdims=True"),
+    case("not a float dtype", check_logsumexp, lse_integer, "came back as int32"),
+    case(
+        "a fixed dtype",
+        check_logsumexp,
+        lse_float16,
+        "came back as float16 for a bfloat16 input",
+        absent=("widened",),
     ),
 ]
 
@@ -2035,6 +2096,18 @@ def test_the_checker_names_the_mistake(
     for wrong in absent:
         assert wrong not in report.message, report.message
     assert "\n" not in report.message  # one sentence, on one line
+
+
+def test_the_logsumexp_report_says_how_many_rows_are_correctly_rounded() -> None:
+    """A 16-bit inside passes within two roundings; the report counts the rows it rounds off,
+    and names float32 inside only because it measured that float32 rounds every row right."""
+    right = check_logsumexp(lse_float32)
+    assert right.passed, right
+    assert "every row the correctly rounded answer" in right.message, right
+    narrow = check_logsumexp(lse_in_dtype)
+    assert narrow.passed, narrow
+    assert re.search(r"\d+ of 10 rows not the correctly rounded answer", narrow.message), narrow
+    assert "float32 inside gives on every row" in narrow.message, narrow
 
 
 def test_every_mistake_a_check_names_has_a_wrong_answer_in_these_tests() -> None:
