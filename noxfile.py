@@ -273,7 +273,9 @@ def releases(session: nox.Session) -> None:
 
     One environment per release (`.nox/releases-jax-VERSION`) holds that jax and jaxlib and
     nothing of jaxguide; it runs src/jaxguide/bench/releases/_workloads.py by its path on 8
-    simulated CPU devices and writes `releases-jax-VERSION.json` into `--out` (default
+    simulated CPU devices, in each CPU dispatch mode, in `--rounds` processes (3), round by
+    round across the releases. Each release and mode's processes are merged into
+    `releases-jax-VERSION.json` or `releases-sync-jax-VERSION.json` in `--out` (default
     docs/results/data); this session's own environment then reads each file back through the
     results schema. With no version named, every release in the package's RELEASES runs.
     """
@@ -288,7 +290,6 @@ def releases(session: nox.Session) -> None:
     out = plan.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     uv = shutil.which("uv")
-    written = []
     for version in plan.releases:
         env = ROOT / ".nox" / sweep.environment_name(version)
         python = env / "bin" / "python"
@@ -303,12 +304,23 @@ def releases(session: nox.Session) -> None:
             else [str(python), "-m", "pip", "install", "-q"]
         )
         session.run(*installer, *sweep.requirements(version), external=True, env=COMPILED)
-        target = out / f"{sweep.environment_name(version)}.json"
+    rounds = Path(session.create_tmp()) / "rounds"
+    shutil.rmtree(rounds, ignore_errors=True)
+    flags = {"XLA_FLAGS": sweep.xla_flags(os.environ.get("XLA_FLAGS", "")), "JAX_PLATFORMS": "cpu"}
+    for round_, version, mode in sweep.runs(plan):
+        python = ROOT / ".nox" / sweep.environment_name(version) / "bin" / "python"
+        target = rounds / str(round_) / sweep.results_name(version, mode)
         command = [str(python), str(tools / "_workloads.py"), "--out", str(target)]
-        command += ["--profile", plan.profile, *(["--only", *plan.only] if plan.only else [])]
-        flags = {"XLA_FLAGS": sweep.xla_flags(os.environ.get("XLA_FLAGS", ""))}
-        session.run(*command, external=True, env={**flags, "JAX_PLATFORMS": "cpu"})
-        written.append(str(target))
+        command += ["--profile", plan.profile, "--dispatch", mode]
+        command += ["--only", *plan.only] if plan.only else []
+        session.run(*command, external=True, env=flags)
+    written = []
+    for version in plan.releases:
+        for mode in sweep.MODES:
+            name = sweep.results_name(version, mode)
+            docs = [json.loads((rounds / str(r) / name).read_text()) for r in range(plan.rounds)]
+            (out / name).write_text(json.dumps(sweep.merge(docs), indent=1) + "\n")
+            written.append(str(out / name))
     check = (
         "import sys; from pathlib import Path; from jaxguide.results import load_results\n"
         "for p in sys.argv[1:]:\n"

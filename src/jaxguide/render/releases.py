@@ -20,15 +20,17 @@ from jaxguide.render._charts import _LINESTYLES, CHART_STYLE, _quartiles, varian
 from jaxguide.render._comparison import SAME, _verdict
 from jaxguide.render._tables import Table, format_seconds
 from jaxguide.render._verdicts import verdict_badge
-from jaxguide.results import CONFIDENCE, Record, Results, compare
+from jaxguide.results import CONFIDENCE, Comparison, Record, Results, compare
 
 __all__ = [
+    "comparable",
+    "dispatch_cost_table",
     "release_changes",
     "release_chart",
-    "release_claims_table",
+    "release_claims_tables",
     "release_label",
     "release_provenance",
-    "release_ratio_table",
+    "release_ratio_tables",
     "release_records",
 ]
 
@@ -65,6 +67,17 @@ def _not_measured(record: Record | None) -> str:
     return f"not measured ({reason})"
 
 
+def _compare(after: Record | None, before: Record | None) -> Comparison | None:
+    """``after``'s median ÷ ``before``'s with its interval, resampling each side's processes
+    (``None`` where either side is not measured)."""
+    if after is None or before is None or after.timing is None or before.timing is None:
+        return None
+    if after.status != "ok" or before.status != "ok":
+        return None
+    a, b = after.timing, before.timing
+    return compare(a.samples_s, b.samples_s, SAME, processes=(a.processes, b.processes))
+
+
 def _step(
     before: Record | None, after: Record | None
 ) -> tuple[str, str, str, float | None, float | None, float | None]:
@@ -86,32 +99,56 @@ def _step(
     if after is None or after.status != "ok" or after.timing is None:
         return _not_measured(after), "", "", None, None, None
     median = format_seconds(after.timing.median_s)
-    if before is None or before.status != "ok" or before.timing is None:
+    c = _compare(after, before)
+    if c is None:
         return median, "", "", None, None, None
-    c = compare(after.timing.samples_s, before.timing.samples_s, SAME)
     return median, f"{c.ratio:.3g}×", _verdict(c.ratio, c.outcome), c.ratio, c.low, c.high
 
 
-def release_ratio_table(runs: Sequence[Results], benchmarks: Sequence[str], title: str) -> Table:
-    """One row per variant and parameters of ``benchmarks``, a column per release: its median
-    and, after the first release, its ratio to the release before with the interval, judged by
-    the one comparison rule (``same`` within 10 % of 1, ``faster`` or ``slower`` wholly
-    outside, ``unclear`` otherwise). A cell's two lines are joined by ``<br>``."""
-    rows = []
-    for (benchmark, variant, params), records in release_records(runs, benchmarks).items():
-        cells = []
-        for i, record in enumerate(records):
-            median, ratio, verdict, _, low, high = _step(records[i - 1] if i else None, record)
-            if ratio and low is not None and high is not None:
-                median += f"<br>{ratio} [{low:.3g}, {high:.3g}] {verdict}"
-            cells.append(median)
-        name = variant if len(benchmarks) == 1 else f"{benchmark} {variant}"
-        rows.append((name, params, *cells))
-    return Table(
-        title=f"{title}: median, and ÷ the release before [{CONFIDENCE:.0%} interval]",
-        header=("variant", "params", *(release_label(r) for r in runs)),
-        rows=tuple(rows),
-    )
+def comparable(runs: Sequence[Results]) -> tuple[list[Results], list[Results]]:
+    """The files measured with the newest version of the workloads, and the others, which are
+    not compared with them (a workload changed between them).
+
+    >>> comparable([])
+    ([], [])
+    """
+    newest = max((r.suite_version for r in runs), default=0)
+    return [r for r in runs if r.suite_version == newest], [
+        r for r in runs if r.suite_version != newest
+    ]
+
+
+def release_ratio_tables(
+    runs: Sequence[Results], benchmarks: Sequence[str], title: str
+) -> list[Table]:
+    """A table per benchmark and parameters: a row per release, a column per variant, each cell
+    the median and, after the first release, its ratio to the release before with the interval,
+    judged by the one comparison rule (``same`` within 10 % of 1, ``faster`` or ``slower``
+    wholly outside, ``unclear`` otherwise), on lines joined by ``<br>``."""
+    records = release_records(runs, benchmarks)
+    panels = list(dict.fromkeys((b, p) for b, _, p in records))
+    tables = []
+    for benchmark, params in panels:
+        variants = [(v, rs) for (b, v, p), rs in records.items() if (b, p) == (benchmark, params)]
+        rows = []
+        for i, run in enumerate(runs):
+            cells = []
+            for _, found in variants:
+                median, ratio, verdict, _, low, high = _step(found[i - 1] if i else None, found[i])
+                if ratio and low is not None and high is not None:
+                    median += f"<br>{ratio} [{low:.3g}, {high:.3g}]<br>{verdict}"
+                cells.append(median)
+            rows.append((release_label(run).removeprefix("jax "), *cells))
+        where = f"{benchmark} ({params})" if params else benchmark
+        tables.append(
+            Table(
+                title=f"{title}, {where}: median, and ÷ the release before "
+                f"[{CONFIDENCE:.0%} interval]",
+                header=("jax", *(v for v, _ in variants)),
+                rows=tuple(rows),
+            )
+        )
+    return tables
 
 
 def release_chart(runs: Sequence[Results], benchmarks: Sequence[str], title: str) -> Any:
@@ -183,21 +220,59 @@ def release_chart(runs: Sequence[Results], benchmarks: Sequence[str], title: str
     return fig
 
 
-def release_claims_table(runs: Sequence[Results]) -> str:
-    """A Markdown table: each claim that reads something these files record, by id, and its
-    verdict on each release's file (the claims report gives each claim's sentence)."""
-    produced = {(r.benchmark, r.variant) for run in runs for r in run.records}
-    claims = [c for c in CLAIMS.values() if c.reads & produced]
-    if not runs or not claims:
-        return ""
-    lines = [
-        "| claim | " + " | ".join(release_label(r) for r in runs) + " |",
-        "|---|" + "---|" * len(runs),
+def release_claims_tables(runs: Sequence[Results]) -> list[Table]:
+    """A table per claim whose every read these files record: its verdict on each release's
+    file, a row per release (the claims report gives each claim's sentence)."""
+    produced = {(r.benchmark, r.variant) for run in runs for r in run.records if r.status == "ok"}
+    return [
+        Table(
+            title=f"{claim.id}: {claim.statement}",
+            header=("jax", "verdict"),
+            rows=tuple(
+                (release_label(r).removeprefix("jax "), str(verdict_badge(claim.evaluate(r))))
+                for r in runs
+            ),
+        )
+        for claim in CLAIMS.values()
+        if claim.reads and claim.reads <= produced
     ]
-    for claim in claims:
-        cells = [str(verdict_badge(claim.evaluate(r))).replace("|", "\\|") for r in runs]
-        lines.append(f"| `{claim.id}` | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+
+
+def dispatch_cost_table(
+    runs: Sequence[Results], sync_runs: Sequence[Results], points: Sequence[tuple[str, str]]
+) -> Table:
+    """What asynchronous CPU dispatch costs a blocked call: for each release measured both ways,
+    a row, and for each of ``points`` (benchmark, variant) at each of its parameters, the
+    default's median ÷ the synchronous one's, with its interval and verdict."""
+    synced = {r.environment.jax_version: r for r in sync_runs}
+    pairs = [
+        (r, synced[r.environment.jax_version]) for r in runs if r.environment.jax_version in synced
+    ]
+    columns = [
+        (b, v, p)
+        for (b, v, p) in release_records([r for r, _ in pairs], [b for b, _ in points])
+        if (b, v) in points
+    ]
+    rows = []
+    for default, sync in pairs:
+        cells = []
+        for benchmark, variant, params in columns:
+            both = release_records([default, sync], [benchmark])
+            here = both.get((benchmark, variant, params), [None, None])
+            c = _compare(*here)
+            cells.append(
+                f"{c.ratio:.3g}×<br>[{c.low:.3g}, {c.high:.3g}]<br>{_verdict(c.ratio, c.outcome)}"
+                if c
+                else _not_measured(here[1] if here[0] and here[0].status == "ok" else here[0])
+            )
+        rows.append((release_label(default).removeprefix("jax "), *cells))
+    header = ("jax", *(f"{b} {v}" + (f" ({p})" if p else "") for b, v, p in columns))
+    return Table(
+        title="Default dispatch ÷ asynchronous dispatch off, per blocked call "
+        f"[{CONFIDENCE:.0%} interval]",
+        header=header,
+        rows=tuple(rows),
+    )
 
 
 def release_changes(
@@ -224,19 +299,35 @@ def release_changes(
 
 
 def release_provenance(runs: Sequence[Results]) -> Table:
-    """Where and when each release's file was measured: hardware, devices, date, the site's
-    commit, the profile, and how busy the machine was."""
+    """Where and when each release's file was measured: a row per release (its NumPy, date,
+    how many processes, how busy the machine was), and below, the hardware, devices, profile
+    and site commit of the files, each named once."""
+
+    def numpy(r: Results) -> str:
+        return r.environment.numpy_version or "not recorded"
+
+    def processes(r: Results) -> str:
+        counts = {rec.timing.processes for rec in r.records if rec.timing}
+        return ", ".join(map(str, sorted(counts))) or "none"
+
     rows = tuple(
         (
-            release_label(r),
-            r.environment.hardware,
-            str(r.environment.device_count),
+            release_label(r).removeprefix("jax "),
+            numpy(r),
             r.environment.date,
-            r.environment.commit,
-            r.profile,
+            processes(r),
             r.load.summary() if r.load else "not recorded",
         )
         for r in runs
     )
-    header = ("release", "hardware", "devices", "measured", "commit", "profile", "machine")
-    return Table(title="Where each release's file was measured", header=header, rows=rows)
+    shared = {
+        "hardware": {r.environment.hardware for r in runs},
+        "devices": {str(r.environment.device_count) for r in runs},
+        "profile": {r.profile for r in runs},
+        "site commit": {r.environment.commit for r in runs},
+    }
+    notes = tuple(f"{name}: {', '.join(sorted(values))}" for name, values in shared.items())
+    header = ("jax", "numpy", "measured", "processes", "machine")
+    return Table(
+        title="Where each release's file was measured", header=header, rows=rows, notes=notes
+    )

@@ -20,6 +20,13 @@ method's minimum loop time; variants that are compared timed interleaved; an arr
 keeps them equal). APIs newer than 0.4.30 are looked up and used only where present; what a
 release lacks is recorded with status ``"unsupported"`` and the reason, never stood in for.
 
+Each process runs in one CPU dispatch mode: the release's default (suite ``releases``), or
+with ``jax_cpu_enable_async_dispatch`` off (suite ``releases-sync``). From jax 0.4.32 the CPU
+backend hands more computations to a worker thread; a call that is blocked on its result pays
+that hand-off, and the second mode measures the same calls without it. The sweep
+(``_sweep.py``) runs each release and mode in several processes, one round after another, and
+merges their samples into one file per release and mode.
+
 Records use the names of the suites that measure the same thing, so the claims written for
 those suites can be judged on every release's file: ``add``, ``where`` and ``mlp`` with the
 variants ``manual``, ``vmap`` (both op by op), ``jit_manual`` and ``jit_vmap`` at a ``batch``
@@ -56,11 +63,14 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-__all__ = ["METHODS", "SUITE", "SUITE_VERSION", "WORKLOADS", "Unsupported", "run"]
+__all__ = ["DISPATCH", "METHODS", "SUITES", "SUITE_VERSION", "WORKLOADS", "Unsupported", "run"]
 
 SCHEMA = "jaxguide-results/2"
-SUITE = "releases"
-SUITE_VERSION = 1
+SUITES = {"default": "releases", "sync": "releases-sync"}
+"""The suite each CPU dispatch mode writes: the release's default, or with
+``jax_cpu_enable_async_dispatch`` off (every call dispatched and run on the calling thread)."""
+DISPATCH = "jax_cpu_enable_async_dispatch"
+SUITE_VERSION = 2
 """Bumped when a workload changes: files of another version are not compared."""
 
 METHODS: dict[str, dict[str, Any]] = {
@@ -72,7 +82,7 @@ METHODS: dict[str, dict[str, Any]] = {
 BATCHES = {"tiny": (10, 100), "quick": (100, 10_000), "full": (100, 100_000)}
 """The two batch sizes of the vmap-speed functions, per profile."""
 COMPILES = {"tiny": 2, "quick": 5, "full": 9}
-"""How many fresh compiles of the MLP step are timed (its samples)."""
+"""How many fresh compiles of the MLP step are timed after the first, cold one (its samples)."""
 MLP_SIZES = (64, 256, 256, 8)
 MLP_BATCH = 128
 GRAD_BATCH = 512
@@ -311,16 +321,16 @@ def _fresh_jit(fn: Callable[..., Any]) -> Any:
 
 
 def mlp_train(profile: str) -> list[Record]:
-    """A small MLP's training step: its compile time (each sample a fresh trace, lowering and
-    compile) and its steady step time."""
+    """A small MLP's training step: its compile time (a fresh trace, lowering and compile; the
+    process's first, cold one apart, then each sample a new one) and its steady step time."""
     args = _data(MLP_BATCH)
     params = {"sizes": "-".join(map(str, MLP_SIZES)), "batch": MLP_BATCH}
     samples = []
-    for _ in range(COMPILES[profile]):
+    for _ in range(1 + COMPILES[profile]):
         start = time.perf_counter()
         _fresh_jit(_sgd_step).lower(*args).compile()
         samples.append(time.perf_counter() - start)
-    compile_timing = {"first_call_s": samples[0], "samples_s": samples, "loops": 1}
+    compile_timing = {"first_call_s": samples[0], "samples_s": samples[1:], "loops": 1}
     step = time_calls({"step": (jax.jit(_sgd_step), args)}, METHODS[profile])
     return _records("mlp-train", params, {"compile": compile_timing, **step})
 
@@ -364,7 +374,8 @@ def _share(block: Any) -> Any:
 
 def dispatch(profile: str) -> list[Record]:
     """pmap against jit with shardings (and jit of shard_map) on :data:`DEVICES` devices, each
-    input already laid out as its form wants it (the parallel suite's ``dispatch``)."""
+    input already laid out as its form wants it (the parallel suite's ``dispatch``): pmap's is
+    an output of ``pmap`` itself, the others' a ``NamedSharding`` over the mesh."""
     if jax.device_count() < DEVICES:
         raise Unsupported(
             f"needs {DEVICES} devices and the process has {jax.device_count()} "
@@ -376,7 +387,7 @@ def dispatch(profile: str) -> list[Record]:
     mesh = Mesh(np.array(devices), (AXIS,))
     x = jnp.arange(1.0, 3 * DEVICES + 1.0).reshape(-1, 3)
     spread = jax.device_put(x, NamedSharding(mesh, SPEC))
-    blocks = jax.device_put(x.reshape(DEVICES, 1, 3), NamedSharding(mesh, SPEC))
+    blocks = jax.pmap(lambda b: b)(x.reshape(DEVICES, 1, 3))
     shard_map, source = _shard_map()
     calls: dict[str, Call] = {
         "pmap": (jax.pmap(_share, axis_name=AXIS), (blocks,)),
@@ -499,6 +510,7 @@ def environment() -> dict[str, Any]:
         "device_count": jax.device_count(),
         "jax_version": jax.__version__,
         "jaxlib_version": metadata.version("jaxlib"),
+        "numpy_version": np.__version__,
         "xla_flags": os.environ.get("XLA_FLAGS", ""),
         "cpu_model": _cpu_model(),
         "cpu_count": os.cpu_count() or 1,
@@ -528,18 +540,40 @@ def _load_average() -> float | None:
         return None
 
 
-def run(profile: str = "quick", only: Sequence[str] | None = None) -> dict[str, Any]:
+def _dispatch_synchronously() -> str | None:
+    """Turn asynchronous CPU dispatch off, before the backend starts; the reason it could not
+    be, or ``None``."""
+    try:
+        jax.config.update(DISPATCH, False)  # type: ignore[no-untyped-call]  # untyped in jax
+    except (AttributeError, KeyError, ValueError) as exc:
+        return f"this release has no {DISPATCH} option ({exc})"
+    return None
+
+
+def run(
+    profile: str = "quick", only: Sequence[str] | None = None, dispatch: str = "default"
+) -> dict[str, Any]:
     """Every workload (or those named in ``only``) in this process: a results file's data.
 
-    The load on the machine is recorded around the whole run, as the harness records it.
+    ``dispatch="sync"`` turns asynchronous CPU dispatch off first (it must run before anything
+    starts JAX's backend) and writes the ``releases-sync`` suite. The load on the machine is
+    recorded around the whole run, as the harness records it.
     """
     names = list(only) if only else list(WORKLOADS)
     unknown = sorted(set(names) - set(WORKLOADS))
     if unknown:
         raise ValueError(f"no workload {unknown}: the workloads are {sorted(WORKLOADS)}")
+    lacking = _dispatch_synchronously() if dispatch == "sync" else None
     env = environment()
     before = (time.perf_counter(), _load_average(), _busy_seconds(), time.process_time())
-    records = [record for name in names for record in _measure(name, profile)]
+    if lacking:
+        records = [
+            r
+            for name in names
+            for r in _failed(WORKLOADS[name][1](profile), "unsupported", lacking)
+        ]
+    else:
+        records = [record for name in names for record in _measure(name, profile)]
     after = (time.perf_counter(), _load_average(), _busy_seconds(), time.process_time())
     others = None
     if before[2] is not None and after[2] is not None:
@@ -553,7 +587,7 @@ def run(profile: str = "quick", only: Sequence[str] | None = None) -> dict[str, 
     }
     return {
         "schema": SCHEMA,
-        "suite": SUITE,
+        "suite": SUITES[dispatch],
         "suite_version": SUITE_VERSION,
         "profile": profile,
         "environment": env,
@@ -564,13 +598,16 @@ def run(profile: str = "quick", only: Sequence[str] | None = None) -> dict[str, 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python _workloads.py --out FILE [--profile quick] [--only WORKLOAD ...]``."""
+    """``python _workloads.py --out FILE [--profile quick] [--dispatch sync] [--only W ...]``."""
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0] if __doc__ else "")
     parser.add_argument("--out", type=Path, required=True, help="the results file to write")
     parser.add_argument("--profile", choices=sorted(METHODS), default="quick")
     parser.add_argument("--only", nargs="+", choices=sorted(WORKLOADS), help="just these")
+    parser.add_argument(
+        "--dispatch", choices=sorted(SUITES), default="default", help=f"sync: {DISPATCH} off"
+    )
     args = parser.parse_args(argv)
-    doc = run(args.profile, args.only)
+    doc = run(args.profile, args.only, args.dispatch)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=1) + "\n")
     failed = [
@@ -579,7 +616,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if r.get("status", "ok") != "ok"
     ]
     sys.stdout.write(
-        f"jax {jax.__version__}: {len(doc['records'])} records, "
+        f"jax {jax.__version__} ({doc['suite']}): {len(doc['records'])} records, "
         f"{doc['load']['wall_s']:.0f} s -> {args.out}"
         + (f"; not ok: {failed}" if failed else "")
         + "\n"
