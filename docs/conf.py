@@ -62,9 +62,6 @@ nitpick_ignore = [
     )
 ]
 suppress_warnings = ["mystnb.unknown_mime_type"]
-# JAX across releases (issue 33) is built and tested from its source (tests/test_releases.py) but
-# left out of the site until its tables, a column per release, fit the column.
-exclude_patterns += ["results/releases.md"]
 # `nox -s docs -- --only PAGE ...` (the edit loop): just those pages and the front page. Links
 # and references to the pages left out cannot resolve there; the full build checks them.
 if only := os.environ.get("JAXGUIDE_ONLY"):
