@@ -345,7 +345,7 @@ def test_the_dispatch_cost_table_divides_default_by_sync_per_release(
 
 def test_the_provenance_names_numpy_and_the_processes(fixture_runs) -> None:
     table = release_provenance(fixture_runs)
-    assert table.header == ("jax", "numpy", "measured", "processes", "machine")
+    assert table.header == ("jax", "numpy", "measured (UTC)", "processes", "machine")
     assert all(row[1] != "not recorded" and row[3] == "2" for row in table.rows)
     assert any("FIXTURE CPU" in note for note in table.notes)
 

@@ -266,7 +266,8 @@ def dispatch_cost_table(
                 else _not_measured(here[1] if here[0] and here[0].status == "ok" else here[0])
             )
         rows.append((release_label(default).removeprefix("jax "), *cells))
-    header = ("jax", *(f"{b} {v}" + (f" ({p})" if p else "") for b, v, p in columns))
+    varies = {b for b, _, _ in columns if len({p for c, _, p in columns if c == b}) > 1}
+    header = ("jax", *(f"{b} {v}" + (f" ({p})" if b in varies else "") for b, v, p in columns))
     return Table(
         title="Default dispatch ÷ asynchronous dispatch off, per blocked call "
         f"[{CONFIDENCE:.0%} interval]",
@@ -314,7 +315,7 @@ def release_provenance(runs: Sequence[Results]) -> Table:
         (
             release_label(r).removeprefix("jax "),
             numpy(r),
-            r.environment.date,
+            r.environment.date.replace("T", " ")[:16],
             processes(r),
             r.load.summary() if r.load else "not recorded",
         )
@@ -327,7 +328,7 @@ def release_provenance(runs: Sequence[Results]) -> Table:
         "site commit": {r.environment.commit for r in runs},
     }
     notes = tuple(f"{name}: {', '.join(sorted(values))}" for name, values in shared.items())
-    header = ("jax", "numpy", "measured", "processes", "machine")
+    header = ("jax", "numpy", "measured (UTC)", "processes", "machine")
     return Table(
         title="Where each release's file was measured", header=header, rows=rows, notes=notes
     )
