@@ -13,6 +13,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 from jax import lax
@@ -25,6 +27,7 @@ __all__ = [
     "add_batch",
     "huber",
     "huber_batch",
+    "inputs",
     "mlp",
     "mlp_batch",
 ]
@@ -83,3 +86,29 @@ def mlp_batch(params: Params, xs: jax.Array) -> jax.Array:
     """``mlp`` batched by hand: a batch of rows times each weight matrix."""
     w1, b1, w2, b2 = params
     return jnp.tanh(xs @ w1 + b1[None, :]) @ w2 + b2[None, :]
+
+
+def inputs(benchmark: str, batch: int) -> tuple[Any, ...]:
+    """Deterministic arguments for ``benchmark`` (``"add"``, ``"where"`` or ``"mlp"``) at ``batch``
+    examples: what the harness and the release sweep time each function on.
+
+    >>> [a.shape for a in inputs("where", 5)]
+    [(5,)]
+    >>> params, xs = inputs("mlp", 5)
+    >>> [p.shape for p in params], xs.shape
+    ([(32, 64), (64,), (64, 8), (8,)], (5, 32))
+    """
+    key = jax.random.key(0)
+    if benchmark == "add":
+        return jnp.ones(batch), jnp.arange(batch, dtype=jnp.float32)
+    if benchmark == "where":
+        return (2 * DELTA * jax.random.normal(key, (batch,)),)
+    d_in, hidden, d_out = WIDTHS
+    k1, k2, k3 = jax.random.split(key, 3)
+    params = (
+        jax.random.normal(k1, (d_in, hidden)) / d_in**0.5,
+        jnp.zeros(hidden),
+        jax.random.normal(k2, (hidden, d_out)) / hidden**0.5,
+        jnp.zeros(d_out),
+    )
+    return params, jax.random.normal(k3, (batch, d_in))

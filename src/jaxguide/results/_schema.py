@@ -121,7 +121,7 @@ class Timing(_Model):
     """XLA compile seconds during the first call."""
     summary: Summary | None = None
     """A version-1 file's summary of the repeats, when their samples were not kept."""
-    processes: int = Field(default=1, ge=1)
+    processes: int = 1
     """How many processes the samples come from, in equal consecutive blocks (one each for a
     sweep's rounds); :func:`~jaxguide.results.compare` then resamples the processes too."""
 
@@ -129,7 +129,7 @@ class Timing(_Model):
     def _samples_or_summary(self) -> Timing:
         if bool(self.samples_s) == (self.summary is not None):
             raise ValueError("a timing has either its samples or (version 1) a summary of them")
-        if len(self.samples_s) % self.processes:
+        if self.processes < 1 or len(self.samples_s) % self.processes:
             raise ValueError(
                 f"{len(self.samples_s)} samples cannot come from {self.processes} processes "
                 "in equal blocks"

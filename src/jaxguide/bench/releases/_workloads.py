@@ -10,8 +10,8 @@ imported). It writes the results file as plain JSON in the project's one schema
 release to the site's pinned pydantic, matplotlib and newest-JAX-only APIs
 (``jax.sharding.AxisType``, ``jax.shard_map``); a standalone runner keeps the sweep's question
 ("what did this release cost?") free of the site's own dependencies. The one jaxguide piece it
-needs, the vmap-speed lesson's functions (:mod:`jaxguide.examples.vmap_speed`, which imports
-only jax), it loads by path from beside it.
+needs, the vmap-speed lesson's functions and their inputs (:mod:`jaxguide.examples.vmap_speed`,
+which imports only jax), it loads by path from beside it.
 
 The timing method is the harness's (:func:`jaxguide.bench.time_calls`): the first call apart,
 with the XLA compile seconds inside it; warmups discarded; loop counts calibrated to the
@@ -238,24 +238,6 @@ def jit_dispatch(profile: str) -> list[Record]:
     return _records("jit-dispatch", {}, timings)
 
 
-def _vmap_inputs(vs: ModuleType, benchmark: str, batch: int) -> tuple[Any, ...]:
-    """The vmap-speed suite's inputs (:func:`jaxguide.bench.suites.vmap_speed.inputs`)."""
-    key = jax.random.key(0)
-    if benchmark == "add":
-        return jnp.ones(batch), jnp.arange(batch, dtype=jnp.float32)
-    if benchmark == "where":
-        return (2 * vs.DELTA * jax.random.normal(key, (batch,)),)
-    d_in, hidden, d_out = vs.WIDTHS
-    k1, k2, k3 = jax.random.split(key, 3)
-    params = (
-        jax.random.normal(k1, (d_in, hidden)) / d_in**0.5,
-        jnp.zeros(hidden),
-        jax.random.normal(k2, (hidden, d_out)) / hidden**0.5,
-        jnp.zeros(d_out),
-    )
-    return params, jax.random.normal(k3, (batch, d_in))
-
-
 def vmap_functions(profile: str) -> Iterator[list[Record]]:
     """Op by op against jitted, and vmap against manual, for the vmap-speed functions at two
     batch sizes: ``manual`` and ``vmap`` run op by op, ``jit_manual`` and ``jit_vmap``
@@ -275,7 +257,7 @@ def vmap_functions(profile: str) -> Iterator[list[Record]]:
             "jit_vmap": jax.jit(vmapped),
         }
         for batch in BATCHES[profile]:
-            args = _vmap_inputs(vs, benchmark, batch)
+            args = vs.inputs(benchmark, batch)
             calls: dict[str, Call] = {v: (fn, args) for v, fn in variants.items()}
             yield _records(benchmark, {"batch": batch}, time_calls(calls, METHODS[profile]))
 

@@ -29,12 +29,11 @@ from jaxguide.bench._points import guarded, guarded_group
 from jaxguide.bench._suites import Point, Profile, Suite
 from jaxguide.bench._timing import Call, time_calls
 from jaxguide.examples.vmap_speed import (
-    DELTA,
-    WIDTHS,
     add,
     add_batch,
     huber,
     huber_batch,
+    inputs,
     mlp,
     mlp_batch,
 )
@@ -86,31 +85,6 @@ VARIANTS: dict[str, dict[str, Fn]] = {
 BENCHMARKS = tuple(VARIANTS)
 TIMED = ("manual", "vmap", "loop", "jit_vmap", "jit_manual")
 """The variants timed for every benchmark; ``jit_loop`` is timed for ``add`` alone."""
-
-
-def inputs(benchmark: str, batch: int) -> tuple[Any, ...]:
-    """Deterministic arguments for ``benchmark`` at ``batch`` examples.
-
-    >>> [a.shape for a in inputs("where", 5)]
-    [(5,)]
-    >>> params, xs = inputs("mlp", 5)
-    >>> [p.shape for p in params], xs.shape
-    ([(32, 64), (64,), (64, 8), (8,)], (5, 32))
-    """
-    key = jax.random.key(0)
-    if benchmark == "add":
-        return jnp.ones(batch), jnp.arange(batch, dtype=jnp.float32)
-    if benchmark == "where":
-        return (2 * DELTA * jax.random.normal(key, (batch,)),)
-    d_in, hidden, d_out = WIDTHS
-    k1, k2, k3 = jax.random.split(key, 3)
-    params = (
-        jax.random.normal(k1, (d_in, hidden)) / d_in**0.5,
-        jnp.zeros(hidden),
-        jax.random.normal(k2, (hidden, d_out)) / hidden**0.5,
-        jnp.zeros(d_out),
-    )
-    return params, jax.random.normal(k3, (batch, d_in))
 
 
 # --- what is measured ---------------------------------------------------------------------
