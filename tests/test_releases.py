@@ -209,6 +209,9 @@ def test_merging_rounds_keeps_each_process_s_samples_in_its_own_block() -> None:
     assert (lacking["status"], lacking["message"]) == ("unsupported", "no pmap")
     with pytest.raises(ValueError, match="one release and mode"):
         _sweep.merge([_doc([1.0]), {**_doc([1.0]), "suite": "releases-sync"}])
+    # Blocks of unequal size would be split at the wrong places (2 + 1 + 3 samples split in 3).
+    with pytest.raises(ValueError, match="different numbers of samples"):
+        _sweep.merge([_doc([1.0, 2.0]), _doc([3.0]), _doc([4.0, 5.0, 6.0])])
 
 
 def test_the_sweep_runs_every_release_and_mode_round_by_round() -> None:
@@ -401,3 +404,18 @@ def test_the_page_renders_from_stored_files(site: Path) -> None:
     assert "jax 0.4.30 → 0.10.2: " in html  # the largest decided changes are listed
     assert html.count('.svg" />') >= 5  # a chart per workload
     assert "Default dispatch ÷ asynchronous dispatch off" in html
+
+
+def test_the_page_s_snippet_turns_async_dispatch_off_as_pasted_into_a_fresh_interpreter() -> None:
+    """The page's one Python block runs as a reader pastes it, and leaves the option off."""
+    text = (ROOT / "docs" / "results" / "releases.md").read_text()
+    (snippet,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    check = "\nfrom jax._src import xla_bridge\nassert not xla_bridge._CPU_ENABLE_ASYNC_DISPATCH.value\n"
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", snippet + check],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
