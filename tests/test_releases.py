@@ -209,6 +209,9 @@ def test_merging_rounds_keeps_each_process_s_samples_in_its_own_block() -> None:
     assert (lacking["status"], lacking["message"]) == ("unsupported", "no pmap")
     with pytest.raises(ValueError, match="one release and mode"):
         _sweep.merge([_doc([1.0]), {**_doc([1.0]), "suite": "releases-sync"}])
+    # Blocks of unequal size would be split at the wrong places (2 + 1 + 3 samples split in 3).
+    with pytest.raises(ValueError, match="different numbers of samples"):
+        _sweep.merge([_doc([1.0, 2.0]), _doc([3.0]), _doc([4.0, 5.0, 6.0])])
 
 
 def test_the_sweep_runs_every_release_and_mode_round_by_round() -> None:
@@ -401,3 +404,47 @@ def test_the_page_renders_from_stored_files(site: Path) -> None:
     assert "jax 0.4.30 → 0.10.2: " in html  # the largest decided changes are listed
     assert html.count('.svg" />') >= 5  # a chart per workload
     assert "Default dispatch ÷ asynchronous dispatch off" in html
+
+
+def test_the_page_s_snippet_turns_async_dispatch_off_as_pasted_into_a_fresh_interpreter() -> None:
+    """The page's one Python block runs as a reader pastes it, and leaves the option off."""
+    text = (ROOT / "docs" / "results" / "releases.md").read_text()
+    (snippet,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    check = "\nfrom jax._src import xla_bridge\nassert not xla_bridge._CPU_ENABLE_ASYNC_DISPATCH.value\n"
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", snippet + check],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+
+
+def _release(run: Results, version: str, factor: float) -> Results:
+    """``run`` as if measured under ``version``: one point, its samples tight, times ``factor``."""
+    (record,) = [r for r in run.records if r.benchmark == "jit-dispatch"]
+    assert record.timing is not None
+    samples = tuple(factor * x for x in (1.0, 1.002, 0.998, 1.001, 0.999, 1.0))
+    timing = record.timing.model_copy(update={"samples_s": samples, "processes": 3})
+    environment = run.environment.model_copy(update={"jax_version": version})
+    update = {
+        "records": (record.model_copy(update={"timing": timing}),),
+        "environment": environment,
+    }
+    return run.model_copy(update=update)
+
+
+def test_steps_each_within_the_same_band_can_add_up_to_a_decided_change(fixture_runs) -> None:
+    """Three releases each 6% slower than the one before: no step is decided, the whole is."""
+    runs = [
+        _release(fixture_runs[-1], v, 1.06**i) for i, v in enumerate(("0.4.30", "0.5.3", "0.6.2"))
+    ]
+    assert release_changes(runs) == []
+    ((factor, line),) = release_changes(runs, overall=True)
+    assert round(factor, 3) == round(1.06**2, 3)
+    assert "jax 0.4.30 → 0.6.2" in line
+    assert line.endswith("slower")
+    # Held steady, the whole is not a change either.
+    steady = [_release(fixture_runs[-1], v, 1.0) for v in ("0.4.30", "0.5.3", "0.6.2")]
+    assert release_changes(steady, overall=True) == []

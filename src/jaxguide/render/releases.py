@@ -277,23 +277,27 @@ def dispatch_cost_table(
 
 
 def release_changes(
-    runs: Sequence[Results], benchmarks: Sequence[str] | None = None
+    runs: Sequence[Results], benchmarks: Sequence[str] | None = None, overall: bool = False
 ) -> list[tuple[float, str]]:
     """Every decided release-to-release change (``faster`` or ``slower``), largest first: the
     factor (the ratio, or its inverse when below 1) and a line saying what changed, with the
-    ratio's interval.
+    ratio's interval. ``overall`` compares the oldest release with the newest instead: steps
+    that are each ``same`` or ``unclear`` can add up to a decided change.
 
     >>> release_changes([])
     []
     """
     names = benchmarks or list(dict.fromkeys(r.benchmark for run in runs for r in run.records))
+    steps = [(0, len(runs) - 1)] if overall else [(i - 1, i) for i in range(1, len(runs))]
     found = []
     for (benchmark, variant, params), records in release_records(runs, names).items():
-        for i in range(1, len(runs)):
-            _, ratio, verdict, value, low, high = _step(records[i - 1], records[i])
+        for before, after in steps:
+            if before == after:
+                continue
+            _, ratio, verdict, value, low, high = _step(records[before], records[after])
             if verdict in ("faster", "slower") and value and low is not None and high is not None:
                 where = f"{benchmark} {variant}" + (f" ({params})" if params else "")
-                step = f"{release_label(runs[i - 1])} → {runs[i].environment.jax_version}"
+                step = f"{release_label(runs[before])} → {runs[after].environment.jax_version}"
                 line = f"{where}: {step}: {ratio} [{low:.3g}, {high:.3g}] {verdict}"
                 found.append((max(value, 1 / value), line))
     return sorted(found, reverse=True)

@@ -124,6 +124,11 @@ def _point(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
 
 
 def _merged_timing(timings: list[dict[str, Any]]) -> dict[str, Any]:
+    # The bootstrap splits the samples into equal consecutive blocks, one per process: blocks
+    # of different sizes would be split at the wrong places, silently where the total divides.
+    if len({len(t["samples_s"]) for t in timings}) > 1:
+        counts = [len(t["samples_s"]) for t in timings]
+        raise ValueError(f"merge: the processes took different numbers of samples, {counts}")
     samples = [s for t in timings for s in t["samples_s"]]
     return {
         "first_call_s": statistics.median(t["first_call_s"] for t in timings),
