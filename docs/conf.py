@@ -40,8 +40,8 @@ nitpicky = True
 # Names the site's own docstrings use that no inventory can resolve offline.
 nitpick_ignore_regex = [
     (r"py:.*", r"(jax|jaxlib|numpy|pydantic|matplotlib|collections|pathlib|typing|types)\..*"),
-    # pydantic's Field(min_length=...) and Field(ge=...) as autodoc renders the annotation it makes
-    (r"py:class", r"annotated_types\..*|min_length=\d+|ge=\d+"),
+    # pydantic's Field(min_length=...) as autodoc renders the annotation it makes
+    (r"py:class", r"annotated_types\..*|min_length=\d+"),
 ]
 # Type aliases in signatures, which autodoc shows by name but does not document as objects.
 nitpick_ignore = [
