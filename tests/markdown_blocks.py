@@ -101,12 +101,16 @@ class _Context:
 
 def blocks(path: Path, text: str | None = None) -> list[Block]:
     """The code blocks of the page at ``path`` (its ``text``, by default read from there)."""
-    text = path.read_text() if text is None else text
+    return list(_blocks(path, path.read_text() if text is None else text))
+
+
+@cache  # several test modules read each page's blocks, most while collecting: parse each once
+def _blocks(path: Path, text: str) -> tuple[Block, ...]:
     where = path.relative_to(DOCS).as_posix() if path.is_relative_to(DOCS) else path.name
     excluded = any(fnmatch(where, p) for p in _conf("nb_execution_excludepatterns", ()))
     notebook = is_myst_markdown_notebook(text) and not excluded
     found = list(_markdown(text, 0, _Context(path, notebook, nested=False)))
-    return _with_assumptions_checked(found)
+    return tuple(_with_assumptions_checked(found))
 
 
 def pages() -> list[Path]:
