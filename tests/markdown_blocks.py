@@ -509,9 +509,12 @@ def output_matches(expected: str, printed: str) -> bool:
 SNIPPET_TIMEOUT_S = 300
 SNIPPET_ENV = {**os.environ, "JAX_NUM_CPU_DEVICES": "8"}
 COORDINATOR = re.compile(r"127\.0\.0\.1:\d+")
-# Gloo's connection messages ("[Gloo] Rank 0 is connected to 3 peer ranks. ..."), which the
-# native collectives print to stdout in an order, and sometimes in pieces, that vary by run.
-GLOO = re.compile(r"^\[Gloo\]|is connected to \d+ peer ranks")
+# Gloo's connection messages ("[Gloo] Rank 0 is connected to 3 peer ranks. Expected number of
+# connected peer ranks is : 3"), which the native collectives print to stdout in an order, and
+# sometimes in pieces (the second sentence on a line of its own), that vary by run.
+GLOO = re.compile(
+    r"^\[Gloo\]|is connected to \d+ peer ranks|Expected number of connected peer ranks is : \d+"
+)
 
 
 def run_fresh(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
