@@ -8,6 +8,21 @@ import os
 os.environ.setdefault("JAX_NUM_CPU_DEVICES", "8")
 
 import jax
+
+# The tests compile thousands of small programs, and most of their CPU time went to XLA's LLVM
+# back end optimising machine code that then runs for microseconds. At its lowest level XLA
+# compiles the same programs (the same HLO, fusions and buffers; only LLVM's passes on the
+# emitted code are skipped) two to three times faster. XLA reads XLA_FLAGS once, at the first
+# compilation, so the flag is set for that alone and removed again: what the tests read of the
+# environment (execution fingerprints, recorded environments) and the processes they start
+# (snippets, tiny site builds, kernels) see it as it was. `JAXGUIDE_TESTS_OPTIMIZED=1`, or any
+# XLA_FLAGS of one's own, runs them at XLA's default level.
+if "XLA_FLAGS" not in os.environ and os.environ.get("JAXGUIDE_TESTS_OPTIMIZED") != "1":
+    os.environ["XLA_FLAGS"] = "--xla_backend_optimization_level=0"
+    try:
+        jax.jit(lambda x: x + 1)(0.0).block_until_ready()
+    finally:
+        del os.environ["XLA_FLAGS"]
 import jax.numpy as jnp
 import numpy as np
 import pytest

@@ -101,12 +101,16 @@ class _Context:
 
 def blocks(path: Path, text: str | None = None) -> list[Block]:
     """The code blocks of the page at ``path`` (its ``text``, by default read from there)."""
-    text = path.read_text() if text is None else text
+    return list(_blocks(path, path.read_text() if text is None else text))
+
+
+@cache  # several test modules read each page's blocks, most while collecting: parse each once
+def _blocks(path: Path, text: str) -> tuple[Block, ...]:
     where = path.relative_to(DOCS).as_posix() if path.is_relative_to(DOCS) else path.name
     excluded = any(fnmatch(where, p) for p in _conf("nb_execution_excludepatterns", ()))
     notebook = is_myst_markdown_notebook(text) and not excluded
     found = list(_markdown(text, 0, _Context(path, notebook, nested=False)))
-    return _with_assumptions_checked(found)
+    return tuple(_with_assumptions_checked(found))
 
 
 def pages() -> list[Path]:
@@ -505,9 +509,12 @@ def output_matches(expected: str, printed: str) -> bool:
 SNIPPET_TIMEOUT_S = 300
 SNIPPET_ENV = {**os.environ, "JAX_NUM_CPU_DEVICES": "8"}
 COORDINATOR = re.compile(r"127\.0\.0\.1:\d+")
-# Gloo's connection messages ("[Gloo] Rank 0 is connected to 3 peer ranks. ..."), which the
-# native collectives print to stdout in an order, and sometimes in pieces, that vary by run.
-GLOO = re.compile(r"^\[Gloo\]|is connected to \d+ peer ranks")
+# Gloo's connection messages ("[Gloo] Rank 0 is connected to 3 peer ranks. Expected number of
+# connected peer ranks is : 3"), which the native collectives print to stdout in an order, and
+# sometimes in pieces (the second sentence on a line of its own), that vary by run.
+GLOO = re.compile(
+    r"^\[Gloo\]|is connected to \d+ peer ranks|Expected number of connected peer ranks is : \d+"
+)
 
 
 def run_fresh(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -9,6 +9,7 @@ rendering package, matplotlib, IPython or MyST, or writes HTML.
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -22,12 +23,13 @@ BENCH = Path(jaxguide.bench.__file__).parent
 RENDERING = ("jaxguide.render", "matplotlib", "IPython", "myst_nb", "myst_parser", "html")
 
 
-def _loaded_after(module: str) -> set[str]:
+@functools.cache  # a module loads the same modules each time: one fresh interpreter each
+def _loaded_after(module: str) -> frozenset[str]:
     code = (
         f"import sys, {module}; print(' '.join(m for m in sys.modules if m.startswith('jaxguide')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return set(out.stdout.split())
+    return frozenset(out.stdout.split())
 
 
 @pytest.mark.parametrize(

@@ -147,7 +147,7 @@ def test_a_notebook_that_outlasts_its_time_out_fails_naming_the_cell(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(tmp_path / "slow.ipynb", new_code_cell("import time"), new_code_cell("time.sleep(60)"))
-    status = main([str(tmp_path), "--timeout", "15"])
+    status = main([str(tmp_path), "--timeout", "8"])
     out = capsys.readouterr().out
     assert status == 1
     assert "slow.ipynb: cell 1 (`time.sleep(60)`): timed out" in out
