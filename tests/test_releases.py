@@ -406,21 +406,6 @@ def test_the_page_renders_from_stored_files(site: Path) -> None:
     assert "Default dispatch ÷ asynchronous dispatch off" in html
 
 
-def test_the_page_s_snippet_turns_async_dispatch_off_as_pasted_into_a_fresh_interpreter() -> None:
-    """The page's one Python block runs as a reader pastes it, and leaves the option off."""
-    text = (ROOT / "docs" / "results" / "releases.md").read_text()
-    (snippet,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
-    check = "\nfrom jax._src import xla_bridge\nassert not xla_bridge._CPU_ENABLE_ASYNC_DISPATCH.value\n"
-    out = subprocess.run(
-        [sys.executable, "-I", "-c", snippet + check],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
-
-
 def _release(run: Results, version: str, factor: float) -> Results:
     """``run`` as if measured under ``version``: one point, its samples tight, times ``factor``."""
     (record,) = [r for r in run.records if r.benchmark == "jit-dispatch"]

@@ -23,6 +23,8 @@ from jaxguide.render._verdicts import verdict_badge
 from jaxguide.results import CONFIDENCE, Comparison, Record, Results, compare
 
 __all__ = [
+    "NO_FILES",
+    "changes_list",
     "comparable",
     "dispatch_cost_table",
     "release_changes",
@@ -33,6 +35,10 @@ __all__ = [
     "release_ratio_tables",
     "release_records",
 ]
+
+
+NO_FILES = "*No release's file is stored yet: run `nox -s releases` (below) to measure them.*"
+"""What the page says where no release's file is stored."""
 
 
 def release_label(results: Results) -> str:
@@ -301,6 +307,19 @@ def release_changes(
                 line = f"{where}: {step}: {ratio} [{low:.3g}, {high:.3g}] {verdict}"
                 found.append((max(value, 1 / value), line))
     return sorted(found, reverse=True)
+
+
+def changes_list(runs: Sequence[Results], count: int = 5, overall: bool = False) -> str:
+    """The ``count`` largest of :func:`release_changes` as a Markdown list, or a line saying
+    that no file is stored or that no change is decided.
+
+    >>> changes_list([])
+    "*No release's file is stored yet: run `nox -s releases` (below) to measure them.*"
+    """
+    if not runs:
+        return NO_FILES
+    lines = [f"- {line}" for _, line in release_changes(runs, overall=overall)[:count]]
+    return "\n".join(lines) or "*No change is decided.*"
 
 
 def release_provenance(runs: Sequence[Results]) -> Table:
