@@ -261,15 +261,15 @@ def dispatch_cost_table(
     ]
     rows = []
     for default, sync in pairs:
+        both = release_records([default, sync], [b for b, _ in points])
         cells = []
-        for benchmark, variant, params in columns:
-            both = release_records([default, sync], [benchmark])
-            here = both.get((benchmark, variant, params), [None, None])
-            c = _compare(*here)
+        for column in columns:
+            mine, synced_record = both.get(column, [None, None])
+            c = _compare(mine, synced_record)
             cells.append(
                 f"{c.ratio:.3g}×<br>[{c.low:.3g}, {c.high:.3g}]<br>{_verdict(c.ratio, c.outcome)}"
                 if c
-                else _not_measured(here[1] if here[0] and here[0].status == "ok" else here[0])
+                else _not_measured(synced_record if mine and mine.status == "ok" else mine)
             )
         rows.append((release_label(default).removeprefix("jax "), *cells))
     varies = {b for b, _, _ in columns if len({p for c, _, p in columns if c == b}) > 1}
