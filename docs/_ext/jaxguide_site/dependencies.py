@@ -3,8 +3,8 @@
 The execution cache's folder is keyed on what every page depends on
 (:mod:`jaxguide_site.fingerprint`); which of the package's modules a page depends on is
 recorded when it executes. The kernels run with ``recorder/`` on ``PYTHONPATH``: each process
-a page starts appends, as it exits, the jaxguide modules it imported and the shared suite
-results (:func:`jaxguide.bench.page_results`) it read or wrote. After the page is read, those
+a page starts appends, as it goes, the jaxguide modules it imports and the shared suite
+results (:func:`jaxguide.bench.page_results`) it reads or writes. After the page is read, those
 lines become its record in ``<cache>/dependencies/``: the modules' files with a digest of each,
 and the shared results it read and wrote.
 
@@ -13,7 +13,7 @@ executed again (its cache entry is dropped and Sphinx is told to read it). Share
 written by a run whose files changed (recorded in ``<cache>/dependencies/measured/``) are
 deleted, and every page that read them executes again: the first to need them measures them
 again and the others show that same run. A page with no lines recorded (its
-kernel died before writing them) counts as depending on the whole package less ``claims/``.
+kernel died as it started) counts as depending on the whole package less ``claims/``.
 """
 
 from __future__ import annotations

@@ -2,16 +2,18 @@
 
 The build puts this folder on ``PYTHONPATH`` for the kernels it starts (and so for whatever
 they start: ``python -m jaxguide.bench ...`` from a cell), and names, in
-``JAXGUIDE_PAGE_RECORD``, a file for the page being executed. Each process appends one JSON
-line there when it exits: the files of the jaxguide modules it imported (less ``claims/``,
-which the build judges itself) and the shared suite results (``JAXGUIDE_SHARED_RESULTS``) it
-read or wrote. :mod:`jaxguide_site.dependencies` turns the lines into the page's dependencies.
-Elsewhere (no ``JAXGUIDE_PAGE_RECORD``) this does nothing but load any other sitecustomize.
+``JAXGUIDE_PAGE_RECORD``, a file for the page being executed. Each process appends JSON lines
+there as it goes: one as it starts, then one for each jaxguide module it imports (less
+``claims/``, which the build judges itself) and each shared suite results file
+(``JAXGUIDE_SHARED_RESULTS``) it first reads or writes. Writing as it goes, not as it exits,
+keeps the record whole when a kernel is slow to shut down and is killed (jupyter_client
+sends SIGTERM 2.5 s after asking, and a killed process runs no exit hooks).
+:mod:`jaxguide_site.dependencies` turns the lines into the page's dependencies. Elsewhere (no
+``JAXGUIDE_PAGE_RECORD``) this does nothing but load any other sitecustomize.
 """
 
 from __future__ import annotations
 
-import atexit
 import importlib.machinery
 import importlib.util
 import json
@@ -24,24 +26,46 @@ _RECORD = os.environ.get("JAXGUIDE_PAGE_RECORD")
 _SHARED = os.environ.get("JAXGUIDE_SHARED_RESULTS")
 
 
-def _modules() -> list[str]:
-    files = set()
-    for name, module in list(sys.modules.items()):
-        if name != "jaxguide" and not name.startswith("jaxguide."):
-            continue
-        if name == "jaxguide.claims" or name.startswith("jaxguide.claims."):
-            continue
-        file = getattr(module, "__file__", None)
-        if isinstance(file, str):
-            files.add(os.path.realpath(file))
-    return sorted(files)
+def _ours(name: str) -> bool:
+    """Whether a module's dependencies are the record's to keep (the claims are judged apart)."""
+    if name != "jaxguide" and not name.startswith("jaxguide."):
+        return False
+    return name != "jaxguide.claims" and not name.startswith("jaxguide.claims.")
 
 
 if _RECORD:
     _shared = os.path.realpath(_SHARED) + os.sep if _SHARED else None
-    _opened: dict[str, set[str]] = {"read": set(), "wrote": set()}
+    _written: set[tuple[str, str]] = set()
+    _importing: list[str] = []  # ours, being imported: written at the first event after
+
+    def _write(
+        modules: tuple[str, ...] = (), read: tuple[str, ...] = (), wrote: tuple[str, ...] = ()
+    ) -> None:
+        line = {"pid": os.getpid(), "modules": modules, "read": read, "wrote": wrote}
+        try:
+            with Path(str(_RECORD)).open("a", encoding="utf-8") as f:
+                f.write(json.dumps(line) + "\n")
+        except OSError:  # the build went on without it: the page counts as depending on all
+            pass
+
+    def _loaded() -> None:
+        """Write the files of the modules imported since the last event that now have one
+        (a module is in ``sys.modules``, its file set, before its code runs)."""
+        ready = [name for name in _importing if name in sys.modules]
+        _importing[:] = [name for name in _importing if name not in ready]  # before writing:
+        for name in ready:  # writing opens a file, an event that comes back here
+            file = getattr(sys.modules[name], "__file__", None)
+            if isinstance(file, str):
+                _once("modules", os.path.realpath(file))
+
+    def _once(key: str, path: str) -> None:
+        if (key, path) not in _written:
+            _written.add((key, path))
+            _write(**{key: (path,)})
 
     def _audit(event: str, args: tuple[Any, ...]) -> None:
+        if _importing:
+            _loaded()
         if event != "open" or _shared is None:
             return
         try:
@@ -50,23 +74,21 @@ if _RECORD:
             return
         if path.startswith(_shared):
             mode = args[1] if isinstance(args[1], str) else "r"
-            _opened["wrote" if any(c in mode for c in "wax+") else "read"].add(path)
+            _once("wrote" if any(c in mode for c in "wax+") else "read", path)
 
-    def _write() -> None:
-        line = {
-            "pid": os.getpid(),
-            "modules": _modules(),
-            "read": sorted(_opened["read"]),
-            "wrote": sorted(_opened["wrote"]),
-        }
-        try:
-            with Path(str(_RECORD)).open("a", encoding="utf-8") as f:
-                f.write(json.dumps(line) + "\n")
-        except OSError:  # the build went on without it: the page counts as depending on all
-            pass
+    class _Noticer:
+        """First on ``sys.meta_path``: notes each of our modules as its import starts
+        (parents too, which raise no ``import`` audit event), and finds nothing."""
 
+        @staticmethod
+        def find_spec(name: str, path: object = None, target: object = None) -> None:
+            del path, target  # where it would look: not ours to find
+            if _ours(name):
+                _importing.append(name)
+
+    _write()  # it ran, whatever it uses
+    sys.meta_path.insert(0, _Noticer)
     sys.addaudithook(_audit)
-    atexit.register(_write)
 
 
 def _chain() -> None:
