@@ -138,7 +138,11 @@ def browser(session: nox.Session) -> None:
             "JAXGUIDE_CHROMIUM to a Chromium or Chrome executable"
         )
     install(session, "test", "docs", "browser")
-    session.run("pytest", "tests/site", *session.posargs, env=DEVICE_ENV)
+    # Each check loads its own page in its own browser context: they spread over the cores,
+    # a Chromium and a server for each worker (nothing is timed here).
+    session.run(
+        "pytest", "-n", "auto", "--dist", "load", "tests/site", *session.posargs, env=DEVICE_ENV
+    )
 
 
 @nox.session
@@ -147,7 +151,8 @@ def notebooks(session: nox.Session) -> None:
 
     The environment holds the package and a Jupyter kernel, nothing of the docs build; each
     notebook runs alone in an empty folder (`tests/run_notebooks.py`). Arguments go to that
-    script: `nox -s notebooks -- --devices 8 --timeout 900`.
+    script: `nox -s notebooks -- --devices 8 --timeout 900`; `-- --jobs 1` runs one at a time
+    (by default, one for each core).
     """
     sources = HTML / "_sources"
     if not any(sources.rglob("*.ipynb")):

@@ -10,6 +10,11 @@ failure names the notebook, the cell (its index and first line) and the error's 
 Cells tagged ``raises-exception`` may raise, as on the site. The exit status is the number of
 notebooks that failed (capped at 100).
 
+``--jobs N`` runs N notebooks at once (default: one for each core this process may use), each
+in a process of its own. Nothing here is a measurement: a notebook's timings are printed into
+a kernel's output that nobody reads, so sharing the cores changes no result the site shows
+(the docs build, which publishes them, executes one page at a time).
+
 With ``--visible``, each notebook runs only the code a reader sees on its page (and the setup
 cell): the cells the site removes, or shows without their code, are left out (see
 :func:`shows_code`), so a name that only a hidden cell defines fails as it would for a reader
@@ -22,11 +27,13 @@ It needs only nbclient, nbformat and ipykernel besides whatever the notebooks im
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,7 +179,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run only the code cells each page shows (not those the site removes or hides)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="notebooks run at once (default: the cores this process may use)",
+    )
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
     found = notebooks(args.folder)
     if not found:
         print(f"no notebooks under {args.folder}", file=sys.stderr)
@@ -181,17 +196,23 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{len(found)} notebooks, {which}, each in a fresh kernel on {args.devices} CPU device(s)"
     )
-    outcomes = []
-    for path in found:
-        name = str(path.relative_to(args.folder))
-        outcome = run_notebook(
-            path, name, timeout_s=args.timeout, devices=args.devices, visible=args.visible
-        )
-        print(outcome.line(), flush=True)
-        outcomes.append(outcome)
+    options = {"timeout_s": args.timeout, "devices": args.devices, "visible": args.visible}
+    named = {path: str(path.relative_to(args.folder)) for path in found}
+    outcomes, jobs, start = [], min(args.jobs, len(found)), time.perf_counter()
+    # Spawned, not forked: the caller may hold threads (pytest-xdist's worker does).
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=spawn) as pool:
+        running = [pool.submit(run_notebook, path, name, **options) for path, name in named.items()]
+        for done in as_completed(running):  # each line as its notebook ends
+            outcome = done.result()
+            print(outcome.line(), flush=True)
+            outcomes.append(outcome)
     failed = [o for o in outcomes if not o.ok]
-    total = sum(o.seconds for o in outcomes)
-    print(f"{len(outcomes) - len(failed)} of {len(outcomes)} notebooks ran ({total:.0f} s)")
+    total, wall = sum(o.seconds for o in outcomes), time.perf_counter() - start
+    print(
+        f"{len(outcomes) - len(failed)} of {len(outcomes)} notebooks ran in {wall:.0f} s "
+        f"({total:.0f} s of notebooks, {jobs} at a time)"
+    )
     return min(len(failed), 100)
 
 

@@ -165,6 +165,40 @@ def test_no_notebooks_is_an_error(tmp_path: Path) -> None:
     assert main([str(tmp_path)]) == 1
 
 
+def test_jobs_run_notebooks_at_once_and_each_outcome_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each of two notebooks waits for the other to start: they pass only if run together."""
+    meet = tmp_path / "meet"
+    meet.mkdir()
+    for name, other in (("a", "b"), ("b", "a")):
+        write(
+            tmp_path / "pages" / f"{name}.ipynb",
+            new_code_cell(
+                f"import pathlib, time\n"
+                f"pathlib.Path({str(meet / name)!r}).touch()\n"
+                f"while not pathlib.Path({str(meet / other)!r}).exists():\n"
+                f"    time.sleep(0.1)"
+            ),
+        )
+    write(tmp_path / "pages" / "c.ipynb", new_code_cell("1 / 0"))
+    status = main([str(tmp_path), "--timeout", "60", "--jobs", "2"])
+    out = capsys.readouterr().out
+    assert status == 1, out
+    assert "ok   pages/a.ipynb" in out
+    assert "ok   pages/b.ipynb" in out
+    assert "pages/c.ipynb: cell 0 (`1 / 0`): ZeroDivisionError: division by zero" in out
+    assert "2 of 3 notebooks ran in" in out
+    assert "2 at a time" in out
+
+
+def test_jobs_below_one_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path), "--jobs", "0"])
+    assert exit_.value.code == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("tag", ["remove-cell", "remove-input"])
 def test_visible_runs_only_the_code_a_reader_sees(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], tag: str
