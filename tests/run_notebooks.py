@@ -164,6 +164,13 @@ def run_notebook(
     return Outcome(name, time.perf_counter() - start)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (Linux says; elsewhere, the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):  # not on macOS or Windows
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def notebooks(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
@@ -182,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=len(os.sched_getaffinity(0)),
+        default=usable_cores(),
         help="notebooks run at once (default: the cores this process may use)",
     )
     args = parser.parse_args(argv)

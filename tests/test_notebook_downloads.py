@@ -7,6 +7,7 @@ small crafted notebooks, so that what it reports (and what it lets pass) is pinn
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from run_notebooks import main
+from run_notebooks import main, usable_cores
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "docs" / "_ext"))
 from jaxguide_site import SETUP_TAG, downloadable, pinned_requirement, setup_cell
@@ -190,6 +191,12 @@ def test_jobs_run_notebooks_at_once_and_each_outcome_is_reported(
     assert "pages/c.ipynb: cell 0 (`1 / 0`): ZeroDivisionError: division by zero" in out
     assert "2 of 3 notebooks ran in" in out
     assert "2 at a time" in out
+
+
+def test_without_affinity_the_jobs_are_the_machines_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS and Windows have no ``os.sched_getaffinity``: the default still runs."""
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    assert usable_cores() == (os.cpu_count() or 1)
 
 
 def test_jobs_below_one_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
